@@ -1,0 +1,38 @@
+# platform-notifications: `make run` starts the demo platform, `make test` runs the test suite.
+# Both create a virtual environment under .venv from the project's own files first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE ?= settings.test
+
+.PHONY: run test test-services lint format bench bench-api bench-email install clean
+
+$(STAMP): setup.cfg pyproject.toml tutorplugin/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/pip install --quiet -e ".[test,demo]" -e tutorplugin/
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -m "not services and not browser"
+
+run: $(STAMP)
+	DJANGO_SETTINGS_MODULE=settings.dev $(BIN)/python -m settings.demo.run
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.fanout
+
+clean:
+	rm -rf $(VENV) var build dist *.egg-info

@@ -1,0 +1,1 @@
+"""The REST API: tray, counts, preferences and unsubscribe (Django REST framework)."""

@@ -1,0 +1,118 @@
+"""Who receives a request: explicit user ids, or a course-wide audience resolved in chunks.
+
+Course audiences are built from filter classes, one per filter key (``enrollments``, ``course_roles``,
+``discussion_roles``, ``cohorts``, ``teams``), chosen by the ``NOTIFICATION_AUDIENCE_FILTERS`` setting.
+Each class returns a queryset of user ids; the audience is their union (or the course's active learners
+when no filter is given), walked by user id so that each chunk is one query and a retry can resume.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.module_loading import import_string
+
+from platform_notifications.config.settings import get_setting
+from platform_notifications.models import NotificationRequest
+
+#: Key under which the filter dict names the "every active learner" audience used with no filters.
+LEARNERS = "__learners__"
+
+STANDALONE_FILTERS = {
+    LEARNERS: "platform_notifications.audience_filters.standalone.ActiveLearners",
+    "enrollments": "platform_notifications.audience_filters.standalone.EnrollmentModes",
+    "course_roles": "platform_notifications.audience_filters.standalone.CourseRoles",
+    "discussion_roles": "platform_notifications.audience_filters.standalone.DiscussionRoles",
+    "cohorts": "platform_notifications.audience_filters.standalone.Cohorts",
+    "teams": "platform_notifications.audience_filters.standalone.Teams",
+}
+OPENEDX_FILTERS = {
+    LEARNERS: "platform_notifications.audience_filters.openedx.ActiveLearners",
+    "enrollments": "platform_notifications.audience_filters.openedx.EnrollmentModes",
+    "course_roles": "platform_notifications.audience_filters.openedx.CourseRoles",
+    "discussion_roles": "platform_notifications.audience_filters.openedx.DiscussionRoles",
+    "cohorts": "platform_notifications.audience_filters.openedx.Cohorts",
+    "teams": "platform_notifications.audience_filters.openedx.Teams",
+}
+
+
+class AudienceFilter:
+    """Users of a course matching some values of one filter key. Subclass and name it in the setting."""
+
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        """A queryset yielding user ids (``values_list(..., flat=True)``); it is used as a subquery."""
+        raise NotImplementedError
+
+
+def filter_paths() -> dict[str, str]:
+    configured = get_setting("NOTIFICATION_AUDIENCE_FILTERS")
+    if configured is not None:
+        return {LEARNERS: STANDALONE_FILTERS[LEARNERS], **configured}
+    from django.apps import apps
+
+    return OPENEDX_FILTERS if apps.is_installed("common.djangoapps.student") else STANDALONE_FILTERS
+
+
+def filter_classes() -> dict[str, str]:
+    """The filter keys producers may use (the learners base excluded), with their class paths."""
+    return {key: path for key, path in filter_paths().items() if key != LEARNERS}
+
+
+def _filter(key: str) -> AudienceFilter:
+    return import_string(filter_paths()[key])()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    user_ids: list[int]
+    #: The last candidate id examined; the next chunk starts after it.
+    cursor: int
+
+
+class Audience:
+    """Walks a request's recipients in ascending user-id order, one query per chunk."""
+
+    def __init__(self, request: NotificationRequest) -> None:
+        self.request = request
+        self._candidates: list[int] | None = None
+        if request.kind == NotificationRequest.Kind.USERS:
+            self._candidates = [uid for uid in request.user_ids if uid != request.sender_id]
+        else:
+            self._queryset = self._course_queryset()
+
+    def _course_queryset(self) -> QuerySet:
+        request = self.request
+        filters = request.audience_filters or {}
+        if filters:
+            subqueries = [Q(id__in=_filter(key).user_ids(request.course_id, values)) for key, values in filters.items()]
+            condition = reduce(or_, subqueries)
+        else:
+            condition = Q(id__in=_filter(LEARNERS).user_ids(request.course_id, []))
+        users = get_user_model().objects.filter(condition, is_active=True)
+        if request.sender_id is not None:
+            users = users.exclude(id=request.sender_id)
+        return users.order_by("id").values_list("id", flat=True)
+
+    def next_chunk(self, after: int, size: int) -> Chunk | None:
+        """Up to ``size`` active recipients with ids above ``after``; ``None`` when none are left."""
+        if self._candidates is not None:
+            start = bisect.bisect_right(self._candidates, after)
+            candidates = self._candidates[start : start + size]
+            if not candidates:
+                return None
+            # Unknown and inactive ids are skipped; the cursor still moves past them.
+            found = list(
+                get_user_model()
+                .objects.filter(id__in=candidates, is_active=True)
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+            return Chunk(found, candidates[-1])
+        ids = list(self._queryset.filter(id__gt=after)[:size])
+        return Chunk(ids, ids[-1]) if ids else None

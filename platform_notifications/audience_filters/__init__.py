@@ -1,0 +1,1 @@
+"""Audience filter implementations: Open edX's models, or the standalone ``CourseMembership`` roster."""

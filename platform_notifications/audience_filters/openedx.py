@@ -1,0 +1,72 @@
+"""Audience filters reading Open edX's own models, imported lazily so the app installs anywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from opaque_keys.edx.keys import CourseKey
+
+from platform_notifications.audience import AudienceFilter
+
+
+def _key(course_id: str) -> CourseKey:
+    return CourseKey.from_string(course_id)
+
+
+class ActiveLearners(AudienceFilter):
+    """Users with an active enrollment in the course (``student.CourseEnrollment``)."""
+
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        from common.djangoapps.student.models import CourseEnrollment
+
+        return CourseEnrollment.objects.filter(course_id=_key(course_id), is_active=True).values_list(
+            "user_id", flat=True
+        )
+
+
+class EnrollmentModes(AudienceFilter):
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        from common.djangoapps.student.models import CourseEnrollment
+
+        return CourseEnrollment.objects.filter(course_id=_key(course_id), is_active=True, mode__in=values).values_list(
+            "user_id", flat=True
+        )
+
+
+class CourseRoles(AudienceFilter):
+    """Course team members by ``student.CourseAccessRole`` role (``staff``, ``instructor``)."""
+
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        from common.djangoapps.student.models import CourseAccessRole
+
+        return CourseAccessRole.objects.filter(course_id=_key(course_id), role__in=values).values_list(
+            "user_id", flat=True
+        )
+
+
+class DiscussionRoles(AudienceFilter):
+    """Forum roles (``Administrator``, ``Moderator``, ``Community TA``, ``Student``)."""
+
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        from openedx.core.djangoapps.django_comment_common.models import Role
+
+        return Role.objects.filter(course_id=_key(course_id), name__in=values).values_list("users__id", flat=True)
+
+
+class Cohorts(AudienceFilter):
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        from openedx.core.djangoapps.course_groups.models import CohortMembership
+
+        return CohortMembership.objects.filter(
+            course_id=_key(course_id), course_user_group_id__in=[int(v) for v in values]
+        ).values_list("user_id", flat=True)
+
+
+class Teams(AudienceFilter):
+    def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
+        from lms.djangoapps.teams.models import CourseTeamMembership
+
+        return CourseTeamMembership.objects.filter(
+            team__course_id=_key(course_id), team__team_id__in=[str(v) for v in values]
+        ).values_list("user_id", flat=True)

@@ -1,0 +1,164 @@
+"""Django system checks: every configuration error reported by ``manage.py check`` with a clear message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import Error, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from platform_notifications.config.registry import override_problems, registry, template_fields
+from platform_notifications.config.settings import get_setting
+
+TAG = "platform_notifications"
+
+
+@register(TAG)
+def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
+    try:
+        apps, types = registry.apps(), registry.types()
+    except ImproperlyConfigured as error:
+        return [Error(str(error), id="platform_notifications.E000")]
+    return [
+        *_check_types(apps, types),
+        *_check_overrides(apps, types),
+        *_check_plugins(types),
+        *_check_delivery_settings(),
+    ]
+
+
+def _check_types(apps: dict, types: dict) -> list:
+    from platform_notifications.grouping import groupers
+
+    problems: list = []
+    registered_groupers = groupers()
+    for name, ntype in types.items():
+        if ntype.app_name not in apps:
+            problems.append(
+                Error(
+                    f"notification type {name!r} belongs to unknown app {ntype.app_name!r}",
+                    hint=f"Known apps: {', '.join(sorted(apps))}",
+                    id="platform_notifications.E001",
+                )
+            )
+        undeclared = ntype.template_fields - set(ntype.content_context)
+        if undeclared:
+            problems.append(
+                Error(
+                    f"content_template of {name!r} uses undeclared variables {', '.join(sorted(undeclared))}",
+                    hint="Declare every template variable in content_context.",
+                    id="platform_notifications.E002",
+                )
+            )
+        if ntype.grouped_content_template:
+            grouper = registered_groupers.get(name)
+            if grouper is None:
+                problems.append(
+                    Error(
+                        f"notification type {name!r} has a grouped_content_template but no grouper",
+                        hint="Register one with @register_grouper.",
+                        id="platform_notifications.E003",
+                    )
+                )
+            else:
+                extra = (
+                    template_fields(ntype.grouped_content_template) - set(ntype.content_context) - set(grouper.provides)
+                )
+                if extra:
+                    problems.append(
+                        Error(
+                            f"grouped_content_template of {name!r} uses undeclared variables "
+                            f"{', '.join(sorted(extra))}",
+                            hint=f"Declare them in content_context or in {grouper.__name__}.provides.",
+                            id="platform_notifications.E004",
+                        )
+                    )
+    for name in registered_groupers:
+        if name not in types:
+            problems.append(
+                Error(f"a grouper is registered for unknown type {name!r}", id="platform_notifications.E009")
+            )
+    return problems
+
+
+def _check_overrides(apps: dict, types: dict) -> list:
+    problems: list = []
+    for setting, known in (("NOTIFICATION_APPS_OVERRIDE", apps), ("NOTIFICATION_TYPES_OVERRIDE", types)):
+        overrides = get_setting(setting)
+        if not isinstance(overrides, dict):
+            problems.append(Error(f"{setting} must be a dict", id="platform_notifications.E005"))
+            continue
+        for name, override in overrides.items():
+            if name not in known:
+                problems.append(
+                    Error(
+                        f"{setting} names unknown entry {name!r}",
+                        hint=f"Known: {', '.join(sorted(known))}",
+                        id="platform_notifications.E005",
+                    )
+                )
+                continue
+            if setting == "NOTIFICATION_TYPES_OVERRIDE" and types[name].use_app_defaults:
+                problems.append(
+                    Warning(
+                        f"{setting}[{name!r}] has no effect: the type uses its app's defaults",
+                        hint=f"Use NOTIFICATION_APPS_OVERRIDE[{types[name].app_name!r}].",
+                        id="platform_notifications.W001",
+                    )
+                )
+            for problem in override_problems(override):
+                problems.append(Error(f"{setting}[{name!r}]: {problem}", id="platform_notifications.E006"))
+    return problems
+
+
+def _check_plugins(types: dict) -> list:
+    from platform_notifications.audience import filter_classes, filter_paths
+
+    problems: list = []
+    for key, path in {
+        **filter_paths(),
+        **{f"channel {p}": p for p in get_setting("NOTIFICATION_CHANNELS")},
+    }.items():
+        try:
+            import_string(path)
+        except ImportError as error:
+            problems.append(Error(f"{key}: cannot import {path!r}: {error}", id="platform_notifications.E007"))
+    known = set(filter_classes())
+    for name, ntype in types.items():
+        unknown = set(ntype.filters) - known
+        if unknown:
+            problems.append(
+                Error(
+                    f"notification type {name!r} uses unknown audience filters {sorted(unknown)}",
+                    hint=f"Known: {', '.join(sorted(known))}",
+                    id="platform_notifications.E008",
+                )
+            )
+    return problems
+
+
+RANGES = {
+    "NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR": (0, 23),
+    "NOTIFICATION_DAILY_DIGEST_DELIVERY_MINUTE": (0, 59),
+    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_DAY": (0, 6),
+    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_HOUR": (0, 23),
+    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE": (0, 59),
+    "NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES": (0, 24 * 60),
+    "NOTIFICATIONS_EXPIRY": (1, 36500),
+    "NOTIFICATION_CREATION_BATCH_SIZE": (1, 10000),
+}
+
+
+def _check_delivery_settings() -> list:
+    problems: list = []
+    for name, (low, high) in RANGES.items():
+        value = get_setting(name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(
+                Warning(
+                    f"{name}={value!r} is outside {low}..{high}; it will be clamped",
+                    id="platform_notifications.W002",
+                )
+            )
+    return problems

@@ -1,0 +1,37 @@
+"""Errors raised to callers of the Python API when a send request is refused."""
+
+
+class NotificationRequestError(ValueError):
+    """A send request was refused; nothing was created. ``str(error)`` says why."""
+
+
+class UnknownNotificationType(NotificationRequestError):
+    pass
+
+
+class UnknownNotificationApp(NotificationRequestError):
+    pass
+
+
+class AppTypeMismatch(NotificationRequestError):
+    """The named app does not own the notification type."""
+
+
+class MissingContextVariables(NotificationRequestError):
+    pass
+
+
+class InvalidRecipients(NotificationRequestError):
+    pass
+
+
+class InvalidContentUrl(NotificationRequestError):
+    pass
+
+
+class UnknownAudienceFilter(NotificationRequestError):
+    pass
+
+
+class InvalidNotificationData(NotificationRequestError):
+    """Anything else malformed (wrong types, oversized values)."""

@@ -1,0 +1,220 @@
+"""Database models: notifications, stored preferences, per-user settings, the request outbox, digests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from platform_notifications.config.enums import Cadence
+from platform_notifications.querysets import NotificationQuerySet
+
+
+class Notification(models.Model):
+    """One notification for one user; the row is the web (tray) channel and the ledger of the others."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No separate FK index: (user, created) leads with user and serves it (and MySQL's FK needs).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    course_id = models.CharField(max_length=255, blank=True, default="")
+    app_name = models.CharField(max_length=64)
+    notification_type = models.CharField(max_length=64)
+    content_context = models.JSONField(default=dict)
+    content_url = models.CharField(max_length=2048, blank=True, default="")
+    # Which channels applied for this user when it was created.
+    web = models.BooleanField(default=True)
+    email = models.BooleanField(default=False)
+    push = models.BooleanField(default=False)
+    email_cadence = models.CharField(max_length=16, blank=True, default="", choices=Cadence.choices())
+    last_read = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(null=True, blank=True)
+    group_by_id = models.CharField(max_length=255, blank=True, default="")
+    email_scheduled = models.BooleanField(default=False)
+    email_sent_on = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # The tray list: a user's rows newest first.
+            models.Index(fields=["user", "created"], name="pn_notif_user_created"),
+            # The unseen count: user, last_seen IS NULL, web.
+            models.Index(fields=["user", "last_seen", "web"], name="pn_notif_user_seen_web"),
+            # Grouping: candidates of one group among a chunk of users.
+            models.Index(fields=["group_by_id", "user"], name="pn_notif_group_user"),
+            # Digests: a user's rows not yet emailed.
+            models.Index(fields=["user", "email_sent_on"], name="pn_notif_user_emailed"),
+            # Retention purge by age.
+            models.Index(fields=["created"], name="pn_notif_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_type} for user {self.user_id}"
+
+    @property
+    def content(self) -> str:
+        """The type's template rendered with this row's (escaped) context."""
+        from platform_notifications.rendering import render_notification
+
+        return render_notification(self)
+
+
+class NotificationPreference(models.Model):
+    """What one user chose for one preference row; a null field means "not chosen: use the default".
+
+    ``notification_type`` is a type name, ``grouped_notification`` (the app's bundled row) or ``*``
+    (an app-wide blanket choice that also covers types added later).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    app_name = models.CharField(max_length=64)
+    notification_type = models.CharField(max_length=64)
+    web = models.BooleanField(null=True, blank=True)
+    email = models.BooleanField(null=True, blank=True)
+    push = models.BooleanField(null=True, blank=True)
+    email_cadence = models.CharField(max_length=16, null=True, blank=True, choices=Cadence.choices())
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "app_name", "notification_type"], name="pn_pref_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.app_name}/{self.notification_type}"
+
+
+class UserNotificationSettings(models.Model):
+    """Per-user settings that are not per type: timezone, language, global email opt-out."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
+    )
+    timezone = models.CharField(max_length=64, blank=True, default="", help_text="IANA name; empty: UTC")
+    language = models.CharField(max_length=16, blank=True, default="")
+    # Set by "unsubscribe from all email": email is off for every type without an explicit choice,
+    # including types added later.
+    email_opt_out = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "user notification settings"
+
+    def __str__(self) -> str:
+        return f"settings of user {self.user_id}"
+
+
+class NotificationRequest(models.Model):
+    """The outbox: one validated send request, stored in the producer's transaction and fanned out after.
+
+    ``event_id`` (the event's metadata id) makes a repeated event a no-op; ``cursor`` (the last user id
+    processed) is advanced in the same transaction as each chunk's rows, so a retried fan-out resumes.
+    """
+
+    class Kind(models.TextChoices):
+        USERS = "users"
+        COURSE = "course"
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        DONE = "done"
+        FAILED = "failed"
+
+    event_id = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    app_name = models.CharField(max_length=64)
+    notification_type = models.CharField(max_length=64)
+    course_id = models.CharField(max_length=255, blank=True, default="")
+    content_url = models.CharField(max_length=2048, blank=True, default="")
+    context = models.JSONField(default=dict)
+    group_by_id = models.CharField(max_length=255, blank=True, default="")
+    sender_id = models.BigIntegerField(null=True, blank=True)
+    user_ids = models.JSONField(default=list, blank=True, help_text="Sorted, unique (users audience)")
+    audience_filters = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    cursor = models.BigIntegerField(default=0)
+    created_count = models.IntegerField(default=0)
+    grouped_count = models.IntegerField(default=0)
+    attempts = models.IntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+    modified = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "modified"], name="pn_request_state_modified")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_type} ({self.kind}, {self.state})"
+
+
+class RefusedNotification(models.Model):
+    """A send request refused for bad input, kept for operators (the producer never sees the error)."""
+
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=64)
+    event_id = models.CharField(max_length=64, blank=True, default="")
+    app_name = models.CharField(max_length=255, blank=True, default="")
+    notification_type = models.CharField(max_length=255, blank=True, default="")
+    reason = models.TextField()
+    payload = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.notification_type or '?'}: {self.reason[:60]}"
+
+
+class DigestSchedule(models.Model):
+    """One email delivery owed to a user at one instant: the truth behind digests and buffered emails.
+
+    ``delivery_time`` is the UTC instant of the user's local delivery time; unique per user, cadence and
+    instant, so scheduling twice is harmless and a claimed row is sent exactly once.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SENDING = "sending"
+        SENT = "sent"
+        EMPTY = "empty"
+        FAILED = "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    cadence = models.CharField(max_length=16, choices=Cadence.choices())
+    delivery_time = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.IntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cadence", "delivery_time"], name="pn_digest_unique"),
+        ]
+        indexes = [models.Index(fields=["state", "delivery_time"], name="pn_digest_state_time")]
+
+    def __str__(self) -> str:
+        return f"{self.cadence} digest for {self.user_id} at {self.delivery_time:%Y-%m-%d %H:%M}Z"
+
+
+class CourseMembership(models.Model):
+    """A standalone platform's course roster, used by the standalone audience filters.
+
+    Open edX deployments do not use it: their filters read Open edX's own enrollment and role models.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course_id = models.CharField(max_length=255)
+    mode = models.CharField(max_length=32, blank=True, default="audit", help_text="Enrollment mode")
+    is_active = models.BooleanField(default=True)
+    course_role = models.CharField(max_length=32, blank=True, default="", help_text="staff, instructor")
+    discussion_role = models.CharField(max_length=32, blank=True, default="Student")
+    cohort_id = models.IntegerField(null=True, blank=True)
+    team_id = models.CharField(max_length=255, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "course_id"], name="pn_member_unique")]
+        indexes = [models.Index(fields=["course_id", "user"], name="pn_member_course_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.course_id}"

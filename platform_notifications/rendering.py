@@ -1,0 +1,57 @@
+"""Render a notification type's content template into safe HTML.
+
+Every context value is HTML-escaped; only the template's own markup (``{p}``, ``{strong}``) survives,
+so a value like ``<script>`` can never reach a page as markup.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from django.utils.html import escape
+
+from platform_notifications.config import registry
+
+if TYPE_CHECKING:
+    from platform_notifications.config import NotificationType
+    from platform_notifications.models import Notification
+
+#: Context key set by a grouper when the row stands for several notifications.
+GROUPED_FLAG = "grouped"
+
+TAGS = {"p": "p", "strong": "strong"}
+
+
+class _EscapingFormatter(string.Formatter):
+    def get_value(self, key: Any, args: Any, kwargs: Mapping[str, Any]) -> Any:
+        # A row stored before a template gained a variable renders it empty rather than failing.
+        return kwargs.get(key, "")
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return escape(super().format_field(value, format_spec))
+
+    def convert_field(self, value: Any, conversion: str | None) -> Any:
+        # No !r / !s / !a: a conversion could bypass escaping of nested reprs; templates never need it.
+        return value
+
+
+_formatter = _EscapingFormatter()
+
+
+def render_content(ntype: NotificationType, context: Mapping[str, Any]) -> str:
+    """HTML for ``ntype`` with ``context``; uses the grouped template when the row is grouped."""
+    template = ntype.content_template
+    if context.get(GROUPED_FLAG) and ntype.grouped_content_template:
+        template = ntype.grouped_content_template
+    values = {**context, **TAGS}
+    return _formatter.vformat(str(template), (), values)
+
+
+def render_notification(notification: Notification) -> str:
+    ntype = registry.get_type(notification.notification_type)
+    if ntype is None:
+        # The type was removed from configuration after this row was created.
+        return ""
+    return render_content(ntype, notification.content_context or {})

@@ -1,0 +1,14 @@
+"""Settings for real servers: the database from ``DATABASE_URL`` (MariaDB or PostgreSQL), Celery on Redis."""
+
+import os
+
+from settings.base import *  # noqa: F403
+from settings.env import database_from_env
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "services-suite-key")
+DATABASES = {"default": database_from_env() or {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_platform_notifications")}
+CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = None
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "/tmp/platform-notifications-outbox")  # noqa: S108

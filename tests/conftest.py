@@ -1,0 +1,54 @@
+"""Shared fixtures: flags, users, and a helper that sends through the real signal."""
+
+import pytest
+from waffle.testutils import override_flag
+
+from tests.factories import UserFactory
+
+FLAGS = (
+    "notifications.enable_notifications",
+    "notifications.enable_email_notifications",
+    "notifications.enable_notification_grouping",
+    "notifications.enable_push_notifications",
+)
+
+
+@pytest.fixture
+def flags():
+    """Turn flags on by name for the test: ``flags("notifications.enable_notifications", ...)``."""
+    active = []
+
+    def enable(*names, active_value=True):
+        for name in names:
+            override = override_flag(name, active=active_value)
+            override.enable()
+            active.append(override)
+
+    yield enable
+    for override in reversed(active):
+        override.disable()
+
+
+@pytest.fixture
+def notifications_on(flags):
+    flags("notifications.enable_notifications")
+
+
+@pytest.fixture
+def all_flags_on(flags):
+    flags(*FLAGS)
+
+
+@pytest.fixture
+def users(db):
+    return UserFactory.create_batch(5)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_waffle_cache():
+    # Waffle caches flags in the default cache; tests must not see each other's flags.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
