@@ -1,0 +1,1 @@
+"""Email: immediate and buffered sends, self-scheduling digests, one-click unsubscribe."""

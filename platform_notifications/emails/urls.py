@@ -1,0 +1,3 @@
+"""Unsubscribe routes (included by the API's urls)."""
+
+urlpatterns: list = []
