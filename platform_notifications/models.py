@@ -183,6 +183,8 @@ class DigestSchedule(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.IntegerField(default=0)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # After a failed send: the earliest time of the next attempt (the backoff), honoured by every sender.
+    retry_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     created = models.DateTimeField(default=timezone.now)
