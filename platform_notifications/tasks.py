@@ -43,3 +43,45 @@ def sweep_stale_requests() -> int:
 def purge_expired_notifications() -> int:
     """Delete notifications older than ``NOTIFICATIONS_EXPIRY`` days, in batches."""
     return retention.purge_expired()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def deliver_email_instant(self, cadence: str, delivery_time: str) -> dict:
+    """Send every pending email schedule of one delivery instant; a message that arrives early is re-queued."""
+    from datetime import datetime
+
+    from platform_notifications.config.enums import Cadence
+    from platform_notifications.emails import batch, schedule
+
+    when = datetime.fromisoformat(delivery_time)
+    outcome = batch.deliver_instant(Cadence(cadence), when)
+    if outcome is None:
+        # Early (clock skew, a broker that ignored the ETA): wait for the real time. Eager mode has no ETA,
+        # so there the sweep delivers instead of looping.
+        if not self.request.is_eager:
+            schedule.queue_instant(Cadence(cadence), when, force=True)
+        return {"early": True}
+    return dict(outcome)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def deliver_email_schedule(schedule_id: int) -> str:
+    """Send one email schedule (a retry after a failed send); a no-op unless it is due and unclaimed."""
+    from platform_notifications.emails import digest
+
+    return digest.deliver(schedule_id)
+
+
+@shared_task
+def send_due_digests() -> dict:
+    """Deliver every email schedule whose time has come and that was not sent (run by Celery beat)."""
+    from platform_notifications.emails import batch
+
+    return dict(batch.deliver_due())

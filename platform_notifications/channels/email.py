@@ -17,6 +17,7 @@ class EmailChannel(Channel):
         return toggles.ENABLE_EMAIL_NOTIFICATIONS.is_enabled()
 
     def deliver_chunk(self, delivery: ChunkDelivery) -> None:
-        from platform_notifications import email_scheduling
+        # Schedules only: the rows and the tasks; no SMTP happens inside the fan-out's transaction.
+        from platform_notifications.emails import schedule
 
-        email_scheduling.schedule_chunk(delivery)
+        schedule.schedule_chunk(delivery)

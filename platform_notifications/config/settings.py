@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     ],
     # Absolute base URL used in emails (links must work outside the site).
     "NOTIFICATIONS_SITE_URL": "http://localhost:8000",
+    # Pages emails link to ("manage preferences", "view all"); None: a path under NOTIFICATIONS_SITE_URL.
+    "NOTIFICATIONS_PREFERENCES_URL": None,
+    "NOTIFICATIONS_VIEW_ALL_URL": None,
 }
 
 
