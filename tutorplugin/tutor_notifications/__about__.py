@@ -1,0 +1,3 @@
+"""Version of the tutor-contrib-platform-notifications distribution."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Tutor plugin that deploys platform-notifications on an Open edX platform."""
