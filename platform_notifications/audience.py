@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
 from platform_notifications.config.settings import get_setting
+from platform_notifications.exceptions import InvalidNotificationData
 from platform_notifications.models import NotificationRequest
 
 #: Key under which the filter dict names the "every active learner" audience used with no filters.
@@ -45,9 +46,32 @@ OPENEDX_FILTERS = {
 class AudienceFilter:
     """Users of a course matching some values of one filter key. Subclass and name it in the setting."""
 
+    def clean_values(self, key: str, values: list[Any]) -> list[Any]:
+        """The producer's values as the filter will use them; raise ``InvalidNotificationData`` if unusable.
+
+        Runs when the request is received, so a value the filter's query cannot take is refused up front
+        rather than failing the fan-out. By default a value is a string or an integer (mode, role, id).
+        """
+        for value in values:
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise InvalidNotificationData(f"audience filter {key!r}: {value!r} is not a string or integer")
+        return values
+
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
         """A queryset yielding user ids (``values_list(..., flat=True)``); it is used as a subquery."""
         raise NotImplementedError
+
+
+class IntegerValuesFilter(AudienceFilter):
+    """A filter whose values are integer ids (given as integers or digit strings)."""
+
+    def clean_values(self, key: str, values: list[Any]) -> list[Any]:
+        cleaned = []
+        for value in super().clean_values(key, values):
+            if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+                raise InvalidNotificationData(f"audience filter {key!r}: {value!r} is not an integer id")
+            cleaned.append(int(value))
+        return cleaned
 
 
 def filter_paths() -> dict[str, str]:
@@ -64,7 +88,8 @@ def filter_classes() -> dict[str, str]:
     return {key: path for key, path in filter_paths().items() if key != LEARNERS}
 
 
-def _filter(key: str) -> AudienceFilter:
+def filter_instance(key: str) -> AudienceFilter:
+    """The configured filter for ``key`` (``LEARNERS`` for the no-filter audience)."""
     return import_string(filter_paths()[key])()
 
 
@@ -90,10 +115,12 @@ class Audience:
         request = self.request
         filters = request.audience_filters or {}
         if filters:
-            subqueries = [Q(id__in=_filter(key).user_ids(request.course_id, values)) for key, values in filters.items()]
+            subqueries = [
+                Q(id__in=filter_instance(key).user_ids(request.course_id, values)) for key, values in filters.items()
+            ]
             condition = reduce(or_, subqueries)
         else:
-            condition = Q(id__in=_filter(LEARNERS).user_ids(request.course_id, []))
+            condition = Q(id__in=filter_instance(LEARNERS).user_ids(request.course_id, []))
         users = get_user_model().objects.filter(condition, is_active=True)
         if request.sender_id is not None:
             users = users.exclude(id=request.sender_id)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from opaque_keys.edx.keys import CourseKey
 
-from platform_notifications.audience import AudienceFilter
+from platform_notifications.audience import AudienceFilter, IntegerValuesFilter
 
 
 def _key(course_id: str) -> CourseKey:
@@ -54,13 +54,13 @@ class DiscussionRoles(AudienceFilter):
         return Role.objects.filter(course_id=_key(course_id), name__in=values).values_list("users__id", flat=True)
 
 
-class Cohorts(AudienceFilter):
+class Cohorts(IntegerValuesFilter):
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
         from openedx.core.djangoapps.course_groups.models import CohortMembership
 
-        return CohortMembership.objects.filter(
-            course_id=_key(course_id), course_user_group_id__in=[int(v) for v in values]
-        ).values_list("user_id", flat=True)
+        return CohortMembership.objects.filter(course_id=_key(course_id), course_user_group_id__in=values).values_list(
+            "user_id", flat=True
+        )
 
 
 class Teams(AudienceFilter):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from platform_notifications.audience import AudienceFilter
+from platform_notifications.audience import AudienceFilter, IntegerValuesFilter
 from platform_notifications.models import CourseMembership
 
 
@@ -36,9 +36,9 @@ class DiscussionRoles(AudienceFilter):
         return _members(course_id).filter(discussion_role__in=values).values_list("user_id", flat=True)
 
 
-class Cohorts(AudienceFilter):
+class Cohorts(IntegerValuesFilter):
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
-        return _members(course_id).filter(cohort_id__in=[int(v) for v in values]).values_list("user_id", flat=True)
+        return _members(course_id).filter(cohort_id__in=values).values_list("user_id", flat=True)
 
 
 class Teams(AudienceFilter):

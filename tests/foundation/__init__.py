@@ -1,0 +1,1 @@
+"""Unit tests of the foundation: configuration, sending, durability, audiences, preferences, retention."""
