@@ -25,10 +25,14 @@ def unsubscribe(user_id: int, scope: Scope) -> None:
     prefs = NotificationPreference.objects.filter(user_id=user_id)
     with transaction.atomic():
         if scope.kind == TYPE:
-            prefs.update_or_create(app_name=scope.app_name, notification_type=scope.key, defaults={"email": False})
+            NotificationPreference.objects.update_or_create(
+                user_id=user_id, app_name=scope.app_name, notification_type=scope.key, defaults={"email": False}
+            )
         elif scope.kind == APP:
             prefs.filter(app_name=scope.app_name).update(email=False)
-            prefs.update_or_create(app_name=scope.app_name, notification_type=APP_WIDE_TYPE, defaults={"email": False})
+            NotificationPreference.objects.update_or_create(
+                user_id=user_id, app_name=scope.app_name, notification_type=APP_WIDE_TYPE, defaults={"email": False}
+            )
         elif scope.kind == ALL:
             prefs.update(email=False)
             UserNotificationSettings.objects.update_or_create(user_id=user_id, defaults={"email_opt_out": True})

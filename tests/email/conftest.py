@@ -65,3 +65,29 @@ def utc(*args) -> datetime:
     from datetime import UTC
 
     return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+def temp_type():
+    """Register a notification type for one test (email on by default), removed afterwards."""
+    from platform_notifications.config import registry
+
+    added = []
+
+    def register(name, app_name="updates", **spec):
+        spec = {
+            "notification_app": app_name,
+            "content_template": "<{p}>{text}</{p}>",
+            "content_context": {"text": "Text"},
+            "web": True,
+            "email": True,
+            "push": False,
+            "email_cadence": "Daily",
+            **spec,
+        }
+        ntype = registry.register_type(name, spec)
+        added.append(name)
+        return ntype
+
+    yield register
+    registry.unregister(types=added)
