@@ -57,6 +57,9 @@ class AudienceFilter:
                 raise InvalidNotificationData(f"audience filter {key!r}: {value!r} is not a string or integer")
         return values
 
+    def clean_course_id(self, course_id: str) -> None:
+        """Raise ``InvalidNotificationData`` if this filter cannot query ``course_id`` (checked on receipt)."""
+
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
         """A queryset yielding user ids (``values_list(..., flat=True)``); it is used as a subquery."""
         raise NotImplementedError
@@ -109,19 +112,13 @@ class Audience:
         if request.kind == NotificationRequest.Kind.USERS:
             self._candidates = [uid for uid in request.user_ids if uid != request.sender_id]
         else:
-            self._queryset = self._course_queryset()
+            filters = request.audience_filters or {LEARNERS: []}
+            self._sources = [filter_instance(key).user_ids(request.course_id, values) for key, values in filters.items()]
 
-    def _course_queryset(self) -> QuerySet:
+    def _course_queryset(self, after: int) -> QuerySet:
         request = self.request
-        filters = request.audience_filters or {}
-        if filters:
-            subqueries = [
-                Q(id__in=filter_instance(key).user_ids(request.course_id, values)) for key, values in filters.items()
-            ]
-            condition = reduce(or_, subqueries)
-        else:
-            condition = Q(id__in=filter_instance(LEARNERS).user_ids(request.course_id, []))
-        users = get_user_model().objects.filter(condition, is_active=True)
+        condition = reduce(or_, (Q(id__in=_after(source, after)) for source in self._sources))
+        users = get_user_model().objects.filter(condition, is_active=True, id__gt=after)
         if request.sender_id is not None:
             users = users.exclude(id=request.sender_id)
         return users.order_by("id").values_list("id", flat=True)
@@ -141,5 +138,18 @@ class Audience:
                 .values_list("id", flat=True)
             )
             return Chunk(found, candidates[-1])
-        ids = list(self._queryset.filter(id__gt=after)[:size])
+        ids = list(self._course_queryset(after)[:size])
         return Chunk(ids, ids[-1]) if ids else None
+
+
+def _after(user_ids: QuerySet, after: int) -> QuerySet:
+    """``user_ids`` limited to ids above the cursor, when it names its user id field (``values_list``).
+
+    Repeating the cursor inside the subquery lets the database range-scan the filter's index from the cursor:
+    otherwise PostgreSQL merge-joins from the course's first member and SQLite lists every member, on every
+    chunk, which makes a large fan-out quadratic.
+    """
+    fields = getattr(user_ids, "_fields", None)
+    if not fields or len(fields) != 1:
+        return user_ids
+    return user_ids.filter(**{f"{fields[0]}__gt": after})

@@ -50,10 +50,11 @@ def build_request(spec: SendSpec) -> NotificationRequest:
     sender = context.pop(SENDER_KEY, None)
     sender_id = None if sender in (None, "") else validate.user_id(sender, "context['sender_id']")
     is_course = spec.kind == NotificationRequest.Kind.COURSE
+    course_id = validate.course_key(spec.course_key, required=is_course)
     user_ids: list[int] = []
     filters: dict[str, list] = {}
     if is_course:
-        filters = validate.audience_filters(spec.audience_filters)
+        filters = validate.audience_filters(spec.audience_filters, course_id)
     else:
         user_ids = validate.user_ids(spec.user_ids)
     return NotificationRequest(
@@ -61,7 +62,7 @@ def build_request(spec: SendSpec) -> NotificationRequest:
         kind=spec.kind,
         app_name=spec.app_name,
         notification_type=ntype.name,
-        course_id=validate.course_key(spec.course_key, required=is_course),
+        course_id=course_id,
         content_url=validate.content_url(spec.content_url),
         context=context,
         group_by_id=str(group_by_id)[:255],

@@ -25,12 +25,20 @@ TAGS = {"p": "p", "strong": "strong"}
 
 
 class _EscapingFormatter(string.Formatter):
+    def get_field(self, field_name: str, args: Any, kwargs: Mapping[str, Any]) -> tuple[Any, str]:
+        # Only plain names: ``{x.__class__}`` or ``{x[0]}`` would reach into objects. Registration refuses
+        # such templates; this guards types built by hand, rendering the field empty.
+        if not field_name.isidentifier():
+            return "", field_name
+        return self.get_value(field_name, args, kwargs), field_name
+
     def get_value(self, key: Any, args: Any, kwargs: Mapping[str, Any]) -> Any:
         # A row stored before a template gained a variable renders it empty rather than failing.
         return kwargs.get(key, "")
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        return escape(super().format_field(value, format_spec))
+        # The spec is ignored for the same reason (and a mismatched one would raise at read time).
+        return escape(super().format_field(value, ""))
 
     def convert_field(self, value: Any, conversion: str | None) -> Any:
         # No !r / !s / !a: a conversion could bypass escaping of nested reprs; templates never need it.

@@ -114,12 +114,12 @@ def event_id(value: Any) -> uuid.UUID:
         raise errors.InvalidNotificationData(f"the event id / idempotency_key must be a UUID, got {value!r}") from error
 
 
-def audience_filters(filters: Any) -> dict[str, list]:
+def audience_filters(filters: Any, course_id: str) -> dict[str, list]:
     """Known filter keys with values each filter class accepts, deduplicated and sorted."""
-    from platform_notifications.audience import filter_classes, filter_instance
+    from platform_notifications.audience import LEARNERS, filter_classes, filter_instance
 
     if filters is None:
-        return {}
+        filters = {}
     if not isinstance(filters, Mapping):
         raise errors.InvalidNotificationData("audience_filters must be a dict of lists")
     known = filter_classes()
@@ -132,5 +132,9 @@ def audience_filters(filters: Any) -> dict[str, list]:
     for key, values in filters.items():
         if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
             raise errors.InvalidNotificationData(f"audience filter {key!r} must be a list")
-        cleaned[key] = sorted(set(filter_instance(key).clean_values(key, list(values))), key=str)
+        audience_filter = filter_instance(key)
+        audience_filter.clean_course_id(course_id)
+        cleaned[key] = sorted(set(audience_filter.clean_values(key, list(values))), key=str)
+    if not cleaned:
+        filter_instance(LEARNERS).clean_course_id(course_id)
     return cleaned

@@ -5,16 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from platform_notifications.audience import AudienceFilter, IntegerValuesFilter
+from platform_notifications.exceptions import InvalidNotificationData
 
 
 def _key(course_id: str) -> CourseKey:
     return CourseKey.from_string(course_id)
 
 
-class ActiveLearners(AudienceFilter):
+class OpenEdxFilter(AudienceFilter):
+    """Open edX's models key courses by ``CourseKey``: a course id that does not parse is refused on receipt."""
+
+    def clean_course_id(self, course_id: str) -> None:
+        try:
+            _key(course_id)
+        except InvalidKeyError as error:
+            raise InvalidNotificationData(f"{course_id!r} is not an Open edX course key") from error
+
+
+class ActiveLearners(OpenEdxFilter):
     """Users with an active enrollment in the course (``student.CourseEnrollment``)."""
 
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
@@ -25,7 +37,7 @@ class ActiveLearners(AudienceFilter):
         )
 
 
-class EnrollmentModes(AudienceFilter):
+class EnrollmentModes(OpenEdxFilter):
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
         from common.djangoapps.student.models import CourseEnrollment
 
@@ -34,7 +46,7 @@ class EnrollmentModes(AudienceFilter):
         )
 
 
-class CourseRoles(AudienceFilter):
+class CourseRoles(OpenEdxFilter):
     """Course team members by ``student.CourseAccessRole`` role (``staff``, ``instructor``)."""
 
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
@@ -45,7 +57,7 @@ class CourseRoles(AudienceFilter):
         )
 
 
-class DiscussionRoles(AudienceFilter):
+class DiscussionRoles(OpenEdxFilter):
     """Forum roles (``Administrator``, ``Moderator``, ``Community TA``, ``Student``)."""
 
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
@@ -54,7 +66,7 @@ class DiscussionRoles(AudienceFilter):
         return Role.objects.filter(course_id=_key(course_id), name__in=values).values_list("users__id", flat=True)
 
 
-class Cohorts(IntegerValuesFilter):
+class Cohorts(OpenEdxFilter, IntegerValuesFilter):
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
         from openedx.core.djangoapps.course_groups.models import CohortMembership
 
@@ -63,7 +75,7 @@ class Cohorts(IntegerValuesFilter):
         )
 
 
-class Teams(AudienceFilter):
+class Teams(OpenEdxFilter):
     def user_ids(self, course_id: str, values: list[Any]) -> QuerySet:
         from lms.djangoapps.teams.models import CourseTeamMembership
 
