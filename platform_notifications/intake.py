@@ -92,19 +92,20 @@ def submit(spec: SendSpec) -> NotificationRequest | None:
         return None
     if request.kind == NotificationRequest.Kind.USERS and not request.user_ids:
         return None
-    with transaction.atomic():
-        stored, created = NotificationRequest.objects.get_or_create(
-            event_id=request.event_id,
-            defaults={
-                f.attname: getattr(request, f.attname)
-                for f in request._meta.concrete_fields
-                if not f.primary_key and f.attname != "event_id"
-            },
-        )
-        if created:
-            transaction.on_commit(partial(enqueue, stored.pk))
-        else:
-            log.info("event %s was already received: ignored the repeat", request.event_id)
+    # get_or_create is atomic on its own (and safe against a concurrent twin); the fan-out waits for the
+    # producer's transaction, if any, to commit.
+    stored, created = NotificationRequest.objects.get_or_create(
+        event_id=request.event_id,
+        defaults={
+            f.attname: getattr(request, f.attname)
+            for f in request._meta.concrete_fields
+            if not f.primary_key and f.attname != "event_id"
+        },
+    )
+    if created:
+        transaction.on_commit(partial(enqueue, stored.pk))
+    else:
+        log.info("event %s was already received: ignored the repeat", request.event_id)
     return stored
 
 
