@@ -155,3 +155,26 @@ def test_receivers_connected_once(users, emit):
     assert connected.count(receivers.handle_user_notification_requested) == 1
     emit(USER_NOTIFICATION_REQUESTED, notification_data=user_data([users[0].id]))
     assert recipients() == [users[0].id]
+
+
+@pytest.mark.parametrize("flag_state", [False, None], ids=["flag-off", "flag-absent"])
+def test_master_flag_off_drops_signal_with_one_log_line(
+    flag_state, flags, users, caplog, django_capture_on_commit_callbacks
+):
+    if flag_state is None:
+        from waffle.models import Flag
+
+        Flag.objects.filter(name="notifications.enable_notifications").delete()
+        from django.core.cache import cache
+
+        cache.clear()
+    else:
+        flags("notifications.enable_notifications", active_value=False)
+    with caplog.at_level("INFO"), django_capture_on_commit_callbacks(execute=True):
+        USER_NOTIFICATION_REQUESTED.send_event(notification_data=user_data([u.id for u in users]))
+        COURSE_NOTIFICATION_REQUESTED.send_event(course_notification_data=course_data())
+    assert not NotificationRequest.objects.exists()
+    assert not Notification.objects.exists()
+    assert not RefusedNotification.objects.exists()
+    dropped = [r.getMessage() for r in caplog.records if "notifications.enable_notifications is off" in r.getMessage()]
+    assert len(dropped) == 2  # one per event
