@@ -76,7 +76,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "<{p}><{strong}>{replier_name}</{strong}> replied to your post <{strong}>{post_title}</{strong}></{p}>",
         REPLIER,
         grouped_content_template=(
-            "<{p}><{strong}>{replier_name}</{strong}> and {others_count} others replied to your post "
+            "<{p}><{strong}>{replier_name}</{strong}> and {others} replied to your post "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
         info=_("Someone replied to your post"),
@@ -87,7 +87,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "response to <{strong}>{post_title}</{strong}></{p}>",
         AUTHOR_REPLY,
         grouped_content_template=(
-            "<{p}><{strong}>{replier_name}</{strong}> and {others_count} others commented on responses to "
+            "<{p}><{strong}>{replier_name}</{strong}> and {others} commented on responses to "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
         info=_("Someone commented on a response"),
@@ -105,7 +105,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "<{strong}>{post_title}</{strong}></{p}>",
         REPLIER,
         grouped_content_template=(
-            "<{p}><{strong}>{replier_name}</{strong}> and {others_count} others replied to a post you follow: "
+            "<{p}><{strong}>{replier_name}</{strong}> and {others} replied to a post you follow: "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
         info=_("New reply on a post you follow"),
@@ -135,7 +135,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "<{p}><{strong}>{username}</{strong}> started a discussion: <{strong}>{post_title}</{strong}></{p}>",
         POSTER,
         grouped_content_template=(
-            "<{p}><{strong}>{username}</{strong}> and {others_count} others started discussions, latest: "
+            "<{p}><{strong}>{username}</{strong}> and {others} started discussions, latest: "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
         web=False,
