@@ -1,4 +1,25 @@
 """URL routes of the REST API (mounted at ``api/notifications/`` by the host project)."""
 
+from django.urls import include, path
+
+from platform_notifications.api import extra_views, preference_views, tray_views
+from platform_notifications.api.schema import schema_view
+
 app_name = "platform_notifications"
-urlpatterns: list = []
+
+urlpatterns = [
+    # Open edX tray and account-settings contract.
+    path("", tray_views.NotificationListView.as_view(), name="notification-list"),
+    path("count/", tray_views.CountView.as_view(), name="notification-count"),
+    path("mark-seen/<str:app_name>/", tray_views.MarkSeenView.as_view(), name="mark-seen"),
+    path("read/", tray_views.MarkReadView.as_view(), name="mark-read"),
+    path("v3/configurations/", preference_views.PreferencesView.as_view(), name="preferences"),
+    path("v2/configurations/", preference_views.PreferencesView.as_view(), name="preferences-v2"),
+    # Beyond Open edX.
+    path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
+    path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
+    path("schema/", schema_view(), name="schema"),
+    path("", include("platform_notifications.emails.urls")),
+    # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).
+    path("<str:notification_id>/", extra_views.RemoveView.as_view(), name="notification-remove"),
+]

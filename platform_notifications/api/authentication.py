@@ -1,0 +1,33 @@
+"""Which authentication classes the API accepts: JWT where edx-drf-extensions is installed, the host's, and session.
+
+Resolved on every request (never at import), so ``override_settings`` and host configuration always apply.
+"""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.settings import api_settings
+
+#: Open edX's JWT (cookie or bearer) authentication, used when its package is installed.
+JWT_AUTHENTICATION = "edx_rest_framework_extensions.auth.jwt.authentication.JwtAuthentication"
+
+#: ``WWW-Authenticate`` value sent with a 401 when no configured class names its own scheme (session only).
+SESSION_CHALLENGE = 'Session realm="api"'
+
+
+def jwt_class() -> type[BaseAuthentication] | None:
+    try:
+        return import_string(JWT_AUTHENTICATION)
+    except ImportError:
+        return None
+
+
+def authentication_classes() -> list[type[BaseAuthentication]]:
+    """JWT first (its 401 challenge wins), then the host's defaults, then session (which enforces CSRF)."""
+    classes: list[type[BaseAuthentication]] = []
+    jwt = jwt_class()
+    for cls in [jwt, *api_settings.DEFAULT_AUTHENTICATION_CLASSES, SessionAuthentication]:
+        if cls is not None and cls not in classes:
+            classes.append(cls)
+    return classes

@@ -1,0 +1,54 @@
+"""Typed API errors and the one exception handler that renders them in the bodies the front ends expect.
+
+Tray endpoints answer ``{"error": "..."}``; the preferences PUT answers ``{"status": "error", "message": {...}}``
+(field errors). Everything else (authentication, method, parse errors) keeps Django REST framework's body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import status
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class TrayError(APIException):
+    """A refused tray request; rendered as ``{"error": message}``."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Invalid request."
+    default_code = "invalid"
+
+    def body(self) -> dict[str, Any]:
+        return {"error": str(self.detail)}
+
+
+class TrayNotFound(TrayError):
+    """The notification does not exist or belongs to someone else (never distinguished, so nothing leaks)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Notification not found."
+    default_code = "not_found"
+
+
+class PreferenceInvalid(APIException):
+    """A refused preference change; rendered as ``{"status": "error", "message": {field: message}}``."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(detail="invalid preference change")
+        self.errors = errors
+
+    def body(self) -> dict[str, Any]:
+        return {"status": "error", "message": dict(self.errors)}
+
+
+def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render typed errors with their own body; defer to Django REST framework for everything else."""
+    if isinstance(exc, TrayError | PreferenceInvalid):
+        return Response(exc.body(), status=exc.status_code)
+    return exception_handler(exc, context)
