@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= settings.test
 
-.PHONY: run test test-services lint format bench bench-api bench-email install clean
+.PHONY: run test test-services lint format bench bench-api bench-email schema install clean
 
 $(STAMP): setup.cfg pyproject.toml tutorplugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
+
+bench-api: $(STAMP)
+	$(BIN)/python -m bench.api --db all
+
+schema: $(STAMP)
+	$(BIN)/python -m platform_notifications.api.schema docs/openapi.yaml
 
 clean:
 	rm -rf $(VENV) var build dist *.egg-info
