@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import models
 from django.utils import timezone
 
-from platform_notifications.config.settings import get_setting
+from platform_notifications.config.bounds import bounded
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -16,7 +16,7 @@ class NotificationQuerySet(models.QuerySet):
 
     def in_tray(self) -> NotificationQuerySet:
         """Rows shown in the tray: web channel on, younger than ``NOTIFICATIONS_EXPIRY`` days."""
-        cutoff = timezone.now() - timedelta(days=int(get_setting("NOTIFICATIONS_EXPIRY")))
+        cutoff = timezone.now() - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
         return self.filter(web=True, created__gte=cutoff)
 
     def unseen(self) -> NotificationQuerySet:
@@ -39,5 +39,5 @@ class NotificationQuerySet(models.QuerySet):
         return seen + self.unread().update(last_read=now)
 
     def expired(self) -> NotificationQuerySet:
-        cutoff = timezone.now() - timedelta(days=int(get_setting("NOTIFICATIONS_EXPIRY")))
+        cutoff = timezone.now() - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
         return self.filter(created__lt=cutoff)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from platform_notifications.config.settings import get_setting
+from platform_notifications.config.bounds import bounded
 from platform_notifications.models import (
     DigestSchedule,
     Notification,
@@ -31,8 +31,8 @@ def _delete_in_batches(queryset: QuerySet, batch_size: int) -> int:
 
 def purge_expired(batch_size: int | None = None) -> int:
     """Delete expired notifications and old finished requests, schedules and refusals; returns rows deleted."""
-    batch_size = batch_size or int(get_setting("NOTIFICATIONS_PURGE_BATCH_SIZE"))
-    cutoff = timezone.now() - timedelta(days=int(get_setting("NOTIFICATIONS_EXPIRY")))
+    batch_size = max(1, batch_size or bounded("NOTIFICATIONS_PURGE_BATCH_SIZE"))
+    cutoff = timezone.now() - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
     deleted = _delete_in_batches(Notification.objects.filter(created__lt=cutoff), batch_size)  # index (created)
     done = (NotificationRequest.State.DONE, NotificationRequest.State.FAILED)
     _delete_in_batches(NotificationRequest.objects.filter(state__in=done, modified__lt=cutoff), batch_size)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
-from platform_notifications.config.settings import get_setting
+from platform_notifications.config.bounds import bounded
 from platform_notifications.models import NotificationRequest
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def requeue_stale_requests() -> int:
     from platform_notifications.intake import enqueue
 
     now = timezone.now()
-    cutoff = now - timedelta(minutes=int(get_setting("NOTIFICATION_REQUEST_STALE_MINUTES")))
+    cutoff = now - timedelta(minutes=bounded("NOTIFICATION_REQUEST_STALE_MINUTES"))
     # uses index (state, modified)
     stale = list(
         NotificationRequest.objects.filter(state=NotificationRequest.State.PENDING, modified__lt=cutoff)

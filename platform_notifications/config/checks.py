@@ -8,6 +8,7 @@ from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from platform_notifications.config.bounds import RANGES
 from platform_notifications.config.registry import override_problems, registry, template_fields
 from platform_notifications.config.settings import get_setting
 
@@ -136,18 +137,6 @@ def _check_plugins(types: dict) -> list:
                 )
             )
     return problems
-
-
-RANGES = {
-    "NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR": (0, 23),
-    "NOTIFICATION_DAILY_DIGEST_DELIVERY_MINUTE": (0, 59),
-    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_DAY": (0, 6),
-    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_HOUR": (0, 23),
-    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE": (0, 59),
-    "NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES": (0, 24 * 60),
-    "NOTIFICATIONS_EXPIRY": (1, 36500),
-    "NOTIFICATION_CREATION_BATCH_SIZE": (1, 10000),
-}
 
 
 def _check_delivery_settings() -> list:

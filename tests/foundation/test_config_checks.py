@@ -131,6 +131,8 @@ def test_override_problems(setting, value, check_id, message):
         ("NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES", True),
         ("NOTIFICATIONS_EXPIRY", 0),
         ("NOTIFICATION_CREATION_BATCH_SIZE", 0),
+        ("NOTIFICATIONS_PURGE_BATCH_SIZE", 0),
+        ("NOTIFICATION_REQUEST_STALE_MINUTES", None),
     ],
 )
 def test_out_of_range_settings(setting, value):

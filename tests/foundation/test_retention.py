@@ -98,3 +98,20 @@ def test_mark_seen_and_mark_read_count_what_changed():
     assert Notification.objects.for_user(user).mark_seen() == 0
     assert Notification.objects.for_user(user).mark_read() == 3
     assert Notification.objects.for_user(user).unread().count() == 0
+
+
+@pytest.mark.parametrize(("expiry", "kept"), [(0, 2), (-30, 2), ("sixty", 3), (None, 3), (True, 3), (10**9, 3)])
+def test_out_of_range_expiry_is_clamped_never_purging_young_rows(expiry, kept):
+    # 0 or a negative expiry would put the cutoff in the future and delete everything.
+    _aged(0.5, 2)
+    _aged(59.5)  # kept by the default (60) and the upper bound; purged by the lower bound (1 day)
+    with override_settings(NOTIFICATIONS_EXPIRY=expiry):
+        retention.purge_expired()
+        assert Notification.objects.in_tray().count() == kept
+    assert Notification.objects.count() == kept
+
+
+@override_settings(NOTIFICATIONS_PURGE_BATCH_SIZE=0)
+def test_zero_purge_batch_size_still_purges():
+    _aged(90, 3)
+    assert retention.purge_expired() == 3

@@ -1,0 +1,29 @@
+"""Integer settings with a valid range: read clamped into it, and reported by ``manage.py check`` when outside."""
+
+from __future__ import annotations
+
+from platform_notifications.config.settings import DEFAULTS, clamp, get_setting
+
+#: name -> (lowest, highest) accepted value.
+RANGES: dict[str, tuple[int, int]] = {
+    "NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR": (0, 23),
+    "NOTIFICATION_DAILY_DIGEST_DELIVERY_MINUTE": (0, 59),
+    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_DAY": (0, 6),
+    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_HOUR": (0, 23),
+    "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE": (0, 59),
+    "NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES": (0, 24 * 60),
+    # A zero or negative expiry would put the purge cutoff in the future and delete every notification.
+    "NOTIFICATIONS_EXPIRY": (1, 36500),
+    "NOTIFICATION_CREATION_BATCH_SIZE": (1, 10000),
+    "NOTIFICATIONS_PURGE_BATCH_SIZE": (1, 30000),
+    "NOTIFICATION_REQUEST_STALE_MINUTES": (1, 24 * 60),
+}
+
+
+def bounded(name: str) -> int:
+    """Integer setting ``name`` clamped into its range; a non-integer reads as the documented default."""
+    low, high = RANGES[name]
+    value = get_setting(name)
+    if isinstance(value, bool):
+        return DEFAULTS[name]
+    return clamp(value, low, high, DEFAULTS[name])
