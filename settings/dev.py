@@ -1,16 +1,19 @@
-"""The embedded default for ``make run``: a SQLite file, no external server.
+"""The embedded default for ``make run``: a SQLite file, no external server, the demo platform installed.
 
-``DATABASE_URL`` and ``REDIS_URL`` switch to real servers when set.
+``DATABASE_URL`` and ``REDIS_URL`` switch to real servers when set; ``NOTIFICATIONS_VAR_DIR`` moves the
+SQLite files, broker and outbox elsewhere (the browser tests run each demo in a temporary folder).
 """
 
 import os
+from pathlib import Path
 
 from settings.base import *  # noqa: F403
-from settings.base import VAR_DIR
+from settings.base import INSTALLED_APPS, VAR_DIR
 from settings.env import database_from_env
 
 DEBUG = True
-VAR_DIR.mkdir(exist_ok=True)
+VAR_DIR = Path(os.environ.get("NOTIFICATIONS_VAR_DIR") or VAR_DIR)
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": database_from_env()
     or {
@@ -21,7 +24,15 @@ DATABASES = {
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
     }
 }
+# kombu's SQLAlchemy transport on a SQLite file: a real broker with no server. The worker holds ETA
+# messages until they are due, as with Redis, so buffered emails and digests take the production path.
 CELERY_BROKER_URL = os.environ.get("REDIS_URL") or f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
 CELERY_RESULT_BACKEND = None
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "outbox"
+
+INSTALLED_APPS = [*INSTALLED_APPS, "settings.demo"]
+LOGIN_URL = "demo:login"
+LOGIN_REDIRECT_URL = "demo:forum"
+NOTIFICATIONS_SITE_URL = os.environ.get("NOTIFICATIONS_SITE_URL", "http://127.0.0.1:8000")

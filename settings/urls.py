@@ -1,5 +1,6 @@
-"""URLs of the standalone project: the API at /api/notifications/, the admin."""
+"""URLs of the standalone project: the API at /api/notifications/, the admin, and the demo platform when installed."""
 
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,3 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/notifications/", include("platform_notifications.api.urls")),
 ]
+
+if apps.is_installed("settings.demo"):
+    urlpatterns.append(path("", include("settings.demo.urls")))

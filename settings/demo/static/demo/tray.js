@@ -1,0 +1,255 @@
+/* The notification bell and tray. Polls GET count/ every few seconds (no reload), shows a tab per app
+   (from count_by_app_name), lists an app's notifications newest first with unread markers, marks one read
+   on click and all read on request, loads more pages, and marks the open tab seen. Keyboard: arrow keys
+   move between tabs and between items, Escape closes and returns focus to the bell. */
+(function () {
+  "use strict";
+  var root = document.getElementById("pn-bell");
+  if (!root || !window.pnApi) return;
+  var api = root.getAttribute("data-api");
+  var pollMs = parseInt(root.getAttribute("data-poll-ms"), 10) || 3000;
+  var $ = function (id) { return document.getElementById(id); };
+  var bell = $("pn-bell-button"), badge = $("pn-badge"), live = $("pn-live"), tray = $("pn-tray");
+  var tabs = $("pn-tabs"), panel = $("pn-panel"), list = $("pn-list"), empty = $("pn-empty");
+  var more = $("pn-more"), markAll = $("pn-mark-all"), errorBox = $("pn-error");
+  var state = { counts: {}, total: null, active: null, page: 0, hasNext: false, open: false };
+  var pending = Promise.resolve(); // the list load in flight; focus moves wait for it
+
+  function label(app) { return app.charAt(0).toUpperCase() + app.slice(1); }
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  function showError(message) {
+    errorBox.textContent = message || "";
+    errorBox.hidden = !message;
+  }
+
+  // ---- counts ---------------------------------------------------------------------------------
+  function setCount(total) {
+    badge.textContent = total > 99 ? "99+" : String(total);
+    badge.hidden = total === 0;
+    bell.setAttribute("aria-label", "Notifications, " + plural(total, "new notification"));
+    if (total !== state.total) live.textContent = plural(total, "new notification");
+    state.total = total;
+  }
+
+  function refreshCount() {
+    return window.pnApi.get(api + "count/").then(function (data) {
+      if (!data || !data.show_notifications_tray) { root.hidden = true; close(false); return; }
+      root.hidden = false;
+      var previous = state.counts;
+      state.counts = data.count_by_app_name || {};
+      setCount(data.count || 0);
+      renderTabs();
+      // New activity in the tab being looked at: show it straight away.
+      if (state.open && state.active && (state.counts[state.active] || 0) > (previous[state.active] || 0)) {
+        loadList(true).then(function () { markSeen(state.active); });
+      }
+    }).catch(function () { /* keep the last known count; the next poll retries */ });
+  }
+
+  // ---- tabs -----------------------------------------------------------------------------------
+  function renderTabs() {
+    var apps = Object.keys(state.counts);
+    if (!state.active || apps.indexOf(state.active) < 0) state.active = apps[0] || null;
+    var existing = Array.prototype.map.call(tabs.children, function (tab) { return tab.dataset.app; });
+    if (existing.join() !== apps.join()) {
+      tabs.textContent = "";
+      apps.forEach(function (app) {
+        var tab = document.createElement("button");
+        tab.type = "button";
+        tab.id = "pn-tab-" + app;
+        tab.dataset.app = app;
+        tab.setAttribute("role", "tab");
+        tab.setAttribute("aria-controls", "pn-panel");
+        tab.appendChild(document.createTextNode(label(app)));
+        var count = document.createElement("span");
+        count.className = "pn-tab-count";
+        tab.appendChild(count);
+        tab.addEventListener("click", function () { selectTab(app, false); });
+        tabs.appendChild(tab);
+      });
+    }
+    Array.prototype.forEach.call(tabs.children, function (tab) {
+      var app = tab.dataset.app, n = state.counts[app] || 0, selected = app === state.active;
+      tab.setAttribute("aria-selected", selected ? "true" : "false");
+      tab.tabIndex = selected ? 0 : -1;
+      var count = tab.querySelector(".pn-tab-count");
+      count.textContent = n ? String(n) : "";
+      count.hidden = !n;
+      tab.setAttribute("aria-label", label(app) + (n ? ", " + n + " new" : ""));
+    });
+    if (state.active) panel.setAttribute("aria-labelledby", "pn-tab-" + state.active);
+  }
+
+  function selectTab(app, focus) {
+    var changed = app !== state.active;
+    state.active = app;
+    renderTabs();
+    if (focus) $("pn-tab-" + app).focus();
+    if (changed || !list.children.length) loadList(true).then(function () { markSeen(app); });
+  }
+
+  tabs.addEventListener("keydown", function (event) {
+    var apps = Object.keys(state.counts), index = apps.indexOf(state.active), next = null;
+    if (event.key === "ArrowRight") next = apps[(index + 1) % apps.length];
+    else if (event.key === "ArrowLeft") next = apps[(index - 1 + apps.length) % apps.length];
+    else if (event.key === "Home") next = apps[0];
+    else if (event.key === "End") next = apps[apps.length - 1];
+    else if (event.key === "ArrowDown") { pending.then(function () { focusItem(0); }); event.preventDefault(); return; }
+    if (next) { event.preventDefault(); selectTab(next, true); }
+  });
+
+  // ---- list -----------------------------------------------------------------------------------
+  function when(iso) {
+    var date = new Date(iso), seconds = Math.round((date - Date.now()) / 1000);
+    var rtf = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+    var steps = [[60, "second"], [60, "minute"], [24, "hour"], [7, "day"], [Infinity, "week"]];
+    var value = seconds;
+    for (var i = 0; i < steps.length; i++) {
+      if (Math.abs(value) < steps[i][0]) return rtf.format(value, steps[i][1]);
+      value = Math.round(value / steps[i][0]);
+    }
+    return date.toLocaleString();
+  }
+
+  function renderItem(item) {
+    var li = document.createElement("li");
+    li.className = "pn-item" + (item.last_read ? "" : " unread");
+    li.dataset.id = item.id;
+    var link = document.createElement("a");
+    link.className = "pn-item-link";
+    var href = window.pnSafeHref(item.content_url || "");
+    link.href = href || "#";
+    var marker = document.createElement("span");
+    marker.className = "pn-marker";
+    marker.setAttribute("aria-hidden", "true");
+    link.appendChild(marker);
+    var status = document.createElement("span");
+    status.className = "visually-hidden pn-status";
+    status.textContent = item.last_read ? "" : "Unread: ";
+    link.appendChild(status);
+    var content = document.createElement("span");
+    content.className = "pn-content";
+    content.appendChild(window.pnSanitize(item.content, { links: false }));
+    link.appendChild(content);
+    var meta = document.createElement("span");
+    meta.className = "pn-meta";
+    var course = item.content_context && item.content_context.course_name;
+    var time = document.createElement("time");
+    time.dateTime = item.created;
+    time.title = new Date(item.created).toLocaleString();
+    time.textContent = when(item.created);
+    if (course) meta.appendChild(document.createTextNode(course + " · "));
+    meta.appendChild(time);
+    link.appendChild(meta);
+    link.addEventListener("click", function (event) {
+      if (!li.classList.contains("unread")) { if (!href) event.preventDefault(); return; }
+      event.preventDefault();
+      markRead(item.id, li).then(function () { if (href) window.location.assign(href); });
+    });
+    li.appendChild(link);
+    return li;
+  }
+
+  function loadList(reset) {
+    if (!state.active) return Promise.resolve();
+    var app = state.active, page = reset ? 1 : state.page + 1;
+    var url = api + "?app_name=" + encodeURIComponent(app) + "&page=" + page + "&page_size=10&tray_opened=true";
+    panel.setAttribute("aria-busy", "true");
+    pending = window.pnApi.get(url).then(function (data) {
+      if (app !== state.active) return; // the user switched tabs meanwhile
+      if (reset) list.textContent = "";
+      (data.results || []).forEach(function (item) { list.appendChild(renderItem(item)); });
+      state.page = data.current_page || page;
+      state.hasNext = !!data.next;
+      more.hidden = !state.hasNext;
+      empty.hidden = list.children.length > 0;
+      showError("");
+    }).catch(function () {
+      showError("Notifications could not be loaded. Try again in a moment.");
+    }).then(function () { panel.removeAttribute("aria-busy"); });
+    return pending;
+  }
+
+  function items() { return Array.prototype.slice.call(list.querySelectorAll(".pn-item-link")); }
+  function focusItem(index) { var all = items(); if (all.length) all[Math.max(0, Math.min(index, all.length - 1))].focus(); }
+
+  list.addEventListener("keydown", function (event) {
+    var all = items(), index = all.indexOf(document.activeElement);
+    if (index < 0) return;
+    if (event.key === "ArrowDown") { event.preventDefault(); focusItem(index + 1); }
+    else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      if (index === 0) $("pn-tab-" + state.active).focus(); else focusItem(index - 1);
+    }
+    else if (event.key === "Home") { event.preventDefault(); focusItem(0); }
+    else if (event.key === "End") { event.preventDefault(); focusItem(all.length - 1); }
+  });
+
+  function setRead(li) {
+    li.classList.remove("unread");
+    var status = li.querySelector(".pn-status");
+    if (status) status.textContent = "";
+  }
+
+  function markRead(id, li) {
+    return window.pnApi.send("PATCH", api + "read/", { notification_id: id }).then(function () {
+      setRead(li);
+      return refreshCount();
+    }).catch(function () { showError("That notification could not be marked as read."); });
+  }
+
+  function markSeen(app) {
+    if (!app || !(state.counts[app] > 0)) return Promise.resolve();
+    return window.pnApi.send("PUT", api + "mark-seen/" + encodeURIComponent(app) + "/").then(refreshCount)
+      .catch(function () { /* seen is cosmetic; the next open retries */ });
+  }
+
+  markAll.addEventListener("click", function () {
+    if (!state.active) return;
+    window.pnApi.send("PATCH", api + "read/", { app_name: state.active }).then(function () {
+      Array.prototype.forEach.call(list.querySelectorAll(".pn-item.unread"), setRead);
+      live.textContent = "All " + label(state.active) + " notifications marked as read";
+      return refreshCount();
+    }).catch(function () { showError("Could not mark all as read."); });
+  });
+
+  more.addEventListener("click", function () {
+    var next = items().length;
+    loadList(false).then(function () { focusItem(next); });
+  });
+
+  // ---- open / close ---------------------------------------------------------------------------
+  function open() {
+    state.open = true;
+    tray.hidden = false;
+    bell.setAttribute("aria-expanded", "true");
+    renderTabs();
+    if (state.active) {
+      loadList(true).then(function () { markSeen(state.active); });
+      $("pn-tab-" + state.active).focus();
+    } else {
+      panel.focus();
+    }
+  }
+
+  function close(returnFocus) {
+    if (!state.open) return;
+    state.open = false;
+    tray.hidden = true;
+    bell.setAttribute("aria-expanded", "false");
+    if (returnFocus) bell.focus();
+  }
+
+  bell.addEventListener("click", function () { if (state.open) close(true); else open(); });
+  $("pn-close").addEventListener("click", function () { close(true); });
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && state.open) { event.preventDefault(); close(true); }
+  });
+  document.addEventListener("click", function (event) {
+    if (state.open && !root.contains(event.target)) close(false);
+  });
+
+  refreshCount();
+  window.setInterval(refreshCount, pollMs);
+})();

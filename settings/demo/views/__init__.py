@@ -1,0 +1,1 @@
+"""Views of the demo platform, one module per page group."""
