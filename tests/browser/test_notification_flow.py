@@ -68,3 +68,18 @@ def test_reply_bell_tray_read_and_preference(clean_slate, login):
     assert data["discussion"]["notification_types"]["grouped_notification"]["email"] is False
     assert data["updates"]["notification_types"]["grouped_notification"]["email"] is True
     expect(ben.get_by_role("switch", name="Web for All other discussion activity")).to_be_checked()
+
+
+def test_replies_to_one_post_are_grouped_in_the_tray(clean_slate, login):
+    for replier, text in (("ana", "First!"), ("chloe", "Second!")):
+        page = login(replier)
+        page.get_by_role("link", name="Introduce yourself").click()
+        page.get_by_label("Your reply").fill(text)
+        page.get_by_role("button", name="Reply").click()
+        expect(page.get_by_text(text)).to_be_visible()
+    ben = login("ben")
+    ben.locator("#pn-bell-button").click()
+    item = ben.locator(".pn-item")
+    expect(item.first).to_contain_text("replied to your post Introduce yourself", timeout=20_000)
+    expect(item.first).to_contain_text("Chloé Martin and 1 other replied", timeout=20_000)
+    expect(item).to_have_count(1)
