@@ -15,12 +15,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from platform_notifications import grouping, preferences
+from platform_notifications import chunk_insert, grouping, preferences
 from platform_notifications.audience import Audience
 from platform_notifications.channels import ChunkDelivery, deliver_chunk, enabled_channels
+from platform_notifications.channels.base import ChunkRows
+from platform_notifications.chunk_insert import NewRow
 from platform_notifications.config import NotificationType, registry
 from platform_notifications.config.settings import get_setting
-from platform_notifications.models import Notification, NotificationRequest
+from platform_notifications.models import NotificationRequest
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,8 @@ def process_chunk(
         created, grouped = write_chunk(request, ntype, chunk.user_ids, now)
         result.created += created
         result.grouped += grouped
-        result.chunks += 1
+        # Chunks of only inactive or unknown candidates just move the cursor; they are not counted.
+        result.chunks += bool(chunk.user_ids)
         NotificationRequest.objects.filter(pk=request.pk).update(
             cursor=chunk.cursor,
             created_count=F("created_count") + created,
@@ -98,31 +101,24 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     }
     if not prefs:
         return 0, 0
-    merged = grouping.merge_chunk(request, ntype, prefs, now)
+    merged = grouping.merge_chunk(request, ntype, prefs, now, email_on=email_on, push_on=push_on)
     merged_users = {row.user_id for row in merged}
     rows = []
     for uid, eff in prefs.items():
         if uid in merged_users:
             continue
         emails = email_on and eff.emails
-        rows.append(
-            Notification(
-                user_id=uid,
-                course_id=request.course_id,
-                app_name=request.app_name,
-                notification_type=request.notification_type,
-                content_context=request.context,
-                content_url=request.content_url,
-                web=eff.web,
-                email=emails,
-                push=push_on and eff.push,
-                email_cadence=eff.email_cadence if emails else "",
-                group_by_id=request.group_by_id,
-                created=now,
-                modified=now,
-            )
-        )
-    # One INSERT for the whole chunk (the batch size is the chunk size).
-    Notification.objects.bulk_create(rows, batch_size=len(rows) or None)
-    deliver_chunk(ChunkDelivery(request, ntype, rows + merged, prefs, now), channels)
+        cadence = eff.email_cadence if emails else ""
+        rows.append(NewRow(uid, eff.web, emails, push_on and eff.push, cadence))
+    shared = {
+        "course_id": request.course_id,
+        "app_name": request.app_name,
+        "notification_type": request.notification_type,
+        "content_context": grouping.initial_context(request, ntype),
+        "content_url": request.content_url,
+        "group_by_id": request.group_by_id,
+    }
+    # One INSERT for the whole chunk, without model instances (chunk_insert says why).
+    ids = chunk_insert.insert(shared, rows, now)
+    deliver_chunk(ChunkDelivery(request, ntype, ChunkRows(shared, rows, ids, now, merged), prefs, now), channels)
     return len(rows), len(merged)

@@ -3,16 +3,76 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
+    from platform_notifications.chunk_insert import NewRow
     from platform_notifications.config import NotificationType
     from platform_notifications.models import Notification, NotificationRequest
     from platform_notifications.preferences import Effective
 
 log = logging.getLogger(__name__)
+
+
+class ChunkRows(Sequence["Notification"]):
+    """A chunk's notifications (new rows, then grouped ones) as model instances, built on first use.
+
+    The fan-out writes rows without model instances; channels that only need the rows in the database
+    (web, push) never pay for building them, and the email channel gets instances with their primary keys.
+    """
+
+    def __init__(
+        self, shared: dict[str, Any], new: Sequence[NewRow], ids: dict[int, int] | None, now: datetime, grouped=()
+    ) -> None:
+        self._shared, self._new, self._ids, self._now = shared, new, ids, now
+        self._grouped = list(grouped)
+        self._built: list[Notification] | None = None
+
+    def _rows(self) -> list[Notification]:
+        if self._built is None:
+            from django.db import router
+
+            from platform_notifications.models import Notification
+
+            ids = self._ids if self._ids is not None else self._read_ids()
+            db = router.db_for_write(Notification)
+            built = []
+            for row in self._new:
+                notification = Notification(
+                    id=ids.get(row.user_id), **self._shared, **row._asdict(), created=self._now, modified=self._now
+                )
+                notification._state.adding, notification._state.db = False, db
+                built.append(notification)
+            self._built = built + self._grouped
+        return self._built
+
+    def _read_ids(self) -> dict[int, int]:
+        # Engines without RETURNING (MySQL): one query finds the chunk's rows by user and creation instant.
+        from platform_notifications.models import Notification
+
+        found = Notification.objects.filter(
+            user_id__in=[row.user_id for row in self._new],
+            created=self._now,
+            notification_type=self._shared["notification_type"],
+            course_id=self._shared["course_id"],
+        ).values_list("user_id", "id")
+        return dict(found)
+
+    def __len__(self) -> int:
+        return len(self._new) + len(self._grouped)
+
+    @overload
+    def __getitem__(self, index: int) -> Notification: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Notification]: ...
+    def __getitem__(self, index):
+        return self._rows()[index]
+
+    def __iter__(self):
+        return iter(self._rows())
 
 
 @dataclass(frozen=True)
@@ -21,7 +81,8 @@ class ChunkDelivery:
 
     request: NotificationRequest
     ntype: NotificationType
-    notifications: list[Notification]
+    #: Model instances with primary keys (a ``ChunkRows`` from the fan-out: built when first read).
+    notifications: Sequence[Notification]
     prefs: dict[int, Effective]
     now: datetime
 

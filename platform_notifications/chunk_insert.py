@@ -1,0 +1,101 @@
+"""Insert a fan-out chunk's notifications in one statement, whatever the chunk size.
+
+Rows of one chunk differ only in user and channels, so the statement carries the shared values once and the
+per-user values as one JSON document that the database expands (``json_array_elements`` on PostgreSQL,
+``json_each`` on SQLite, ``JSON_TABLE`` on MariaDB/MySQL). Compared with ``bulk_create`` this skips a model
+instance and ~17 field conversions per row, and stays one statement where ``bulk_create`` splits a chunk to
+fit SQLite's 999-parameter assumption. Engines without the needed SQL fall back to ``bulk_create``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from platform_notifications.models import Notification
+
+
+class NewRow(NamedTuple):
+    """What varies between the rows of one chunk."""
+
+    user_id: int
+    web: bool
+    email: bool
+    push: bool
+    email_cadence: str
+
+
+#: Columns shared by every row of a chunk, besides the per-user ones above; the rest take SQL NULL/false.
+SHARED = ("course_id", "app_name", "notification_type", "content_context", "content_url", "group_by_id")
+NULLS = ("last_read", "last_seen", "email_sent_on")
+
+# One table function per engine: each yields (u, w, e, p, c) from a JSON array of [user, web, email, push, cadence].
+_ROWS = {
+    "postgresql": (
+        "(SELECT (v->>0)::bigint AS u, (v->>1)::int::boolean AS w, (v->>2)::int::boolean AS e, "
+        "(v->>3)::int::boolean AS p, (v->>4) AS c FROM json_array_elements(%s::json) AS j(v)) AS r"
+    ),
+    "sqlite": (
+        "(SELECT value->>0 AS u, value->>1 AS w, value->>2 AS e, value->>3 AS p, value->>4 AS c "
+        "FROM json_each(%s)) AS r"
+    ),
+    "mysql": (
+        "JSON_TABLE(%s, '$[*]' COLUMNS (u BIGINT PATH '$[0]', w TINYINT PATH '$[1]', e TINYINT PATH '$[2]', "
+        "p TINYINT PATH '$[3]', c VARCHAR(16) PATH '$[4]')) AS r"
+    ),
+}
+
+
+def supported() -> bool:
+    """Whether this database can take a chunk as one JSON-expanding INSERT (else ``bulk_create`` is used)."""
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 38)  # the ->> operator
+    if vendor == "mysql":
+        # JSON_TABLE: MariaDB 10.6, MySQL 8.0.4 (Django's own minimum is above it).
+        return not connection.mysql_is_mariadb or connection.mysql_version >= (10, 6)
+    return vendor == "postgresql"
+
+
+def returns_ids() -> bool:
+    """Whether the INSERT hands back the new primary keys (MySQL has no RETURNING)."""
+    return connection.features.can_return_rows_from_bulk_insert
+
+
+def insert(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dict[int, int] | None:
+    """Insert one notification per row in one statement; return ``{user_id: pk}``, or None if ids are unknown."""
+    if not rows:
+        return {}
+    if not supported():
+        return _bulk_create(shared, rows, now)
+    fields = {f.attname: f for f in Notification._meta.concrete_fields}
+    quote = connection.ops.quote_name
+    constants = {**{name: shared[name] for name in SHARED}, "created": now, "modified": now, "email_scheduled": False}
+    params = [fields[name].get_db_prep_save(value, connection) for name, value in constants.items()]
+    names = [*constants, *NULLS, "user_id", "web", "email", "push", "email_cadence"]
+    placeholders = ["%s"] * len(params) + ["NULL"] * len(NULLS) + ["r.u", "r.w", "r.e", "r.p", "r.c"]
+    document = json.dumps([[r.user_id, int(r.web), int(r.email), int(r.push), r.email_cadence] for r in rows])
+    columns = ", ".join(quote(fields[name].column) for name in names)
+    sql = (
+        f"INSERT INTO {quote(Notification._meta.db_table)} ({columns}) "  # noqa: S608 (names are quoted model columns)
+        f"SELECT {', '.join(placeholders)} FROM {_ROWS[connection.vendor]}"
+    )
+    with connection.cursor() as cursor:
+        if not returns_ids():
+            cursor.execute(sql, [*params, document])
+            return None
+        cursor.execute(f"{sql} RETURNING {quote('id')}, {quote('user_id')}", [*params, document])
+        return {user_id: pk for pk, user_id in cursor.fetchall()}
+
+
+def _bulk_create(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dict[int, int] | None:
+    created = Notification.objects.bulk_create(
+        [Notification(**shared, **row._asdict(), created=now, modified=now) for row in rows]
+    )
+    return {n.user_id: n.pk for n in created} if created and created[0].pk is not None else None
