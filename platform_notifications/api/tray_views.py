@@ -84,6 +84,9 @@ class NotificationListView(ApiView, ListAPIView):
         course_id = params.get("course_id")
         if course_id is not None and len(course_id) > 255:
             raise TrayError("course_id is too long")
+        if course_id is not None and not course_id.isprintable():
+            # PostgreSQL refuses NUL in text parameters; no course id holds control characters anyway.
+            raise TrayError("course_id contains invalid characters")
         if not toggles.ENABLE_NOTIFICATIONS.is_enabled():
             # Master switch off: the tray shows nothing (and the count says so).
             return Notification.objects.none()

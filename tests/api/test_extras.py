@@ -67,7 +67,13 @@ def test_unread_and_course_filters(api, user, make_notifications, notifications_
 
 @pytest.mark.parametrize(
     ("params", "error"),
-    [({"unread": "yes"}, "unread must be true or false"), ({"course_id": "x" * 256}, "course_id is too long")],
+    [
+        ({"unread": "yes"}, "unread must be true or false"),
+        ({"course_id": "x" * 256}, "course_id is too long"),
+        # PostgreSQL would refuse the NUL with a server error.
+        ({"course_id": "a\x00b"}, "course_id contains invalid characters"),
+        ({"course_id": "a\nb"}, "course_id contains invalid characters"),
+    ],
 )
 def test_bad_filters_are_400(api, notifications_on, params, error):
     response = api.get("", params)
