@@ -45,10 +45,14 @@ def users(db):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_waffle_cache():
-    # Waffle caches flags in the default cache; tests must not see each other's flags.
+def _fresh_flag_caches():
+    # Waffle caches flags in the default cache and edx-toggles in the per-request cache; a test must
+    # not see the previous test's flags.
     from django.core.cache import cache
+    from edx_django_utils.cache import RequestCache
 
     cache.clear()
+    RequestCache.clear_all_namespaces()
     yield
     cache.clear()
+    RequestCache.clear_all_namespaces()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.utils.module_loading import import_string
 
+from platform_notifications.config.settings import get_setting
 from platform_notifications.models import CourseMembership
 
 SETTING = "NOTIFICATION_USER_ROLES_FUNCTION"
@@ -27,7 +27,7 @@ def standalone_roles(user) -> frozenset[str] | None:
 
 def resolver() -> Callable[..., frozenset[str] | set[str] | None]:
     # Read on every call (not captured at import) so a host or a test can swap it with override_settings.
-    path = getattr(settings, SETTING, None)
+    path = get_setting(SETTING)
     return import_string(path) if path else standalone_roles
 
 

@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
         "platform_notifications.channels.email.EmailChannel",
         "platform_notifications.channels.push.PushChannel",
     ],
+    # Dotted path to ``f(user) -> set[str] | None``: the roles a user holds, for ``visible_to`` preference rows
+    # (``None``: the standalone resolver from ``CourseMembership``).
+    "NOTIFICATION_USER_ROLES_FUNCTION": None,
     # Absolute base URL used in emails (links must work outside the site).
     "NOTIFICATIONS_SITE_URL": "http://localhost:8000",
     # Pages emails link to ("manage preferences", "view all"); None: a path under NOTIFICATIONS_SITE_URL.

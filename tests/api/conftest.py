@@ -67,13 +67,3 @@ def make_notifications():
         return [NotificationFactory(user=user, created=base - timedelta(seconds=n - i), **fields) for i in range(n)]
 
     return make
-
-
-@pytest.fixture(autouse=True)
-def _fresh_request_cache():
-    # edx-toggles keeps flag values in the per-request cache; a test must not see the previous test's.
-    from edx_django_utils.cache import RequestCache
-
-    RequestCache.clear_all_namespaces()
-    yield
-    RequestCache.clear_all_namespaces()
