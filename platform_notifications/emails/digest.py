@@ -37,8 +37,27 @@ def due(now: datetime) -> Q:
 
 
 def claim(schedule_id: int, now: datetime) -> bool:
-    """Take schedule ``schedule_id`` for sending; True for exactly one caller while it is due."""
-    return DigestSchedule.objects.filter(due(now), pk=schedule_id).update(state=State.SENDING, claimed_at=now) == 1
+    """Take schedule ``schedule_id`` for sending; True for exactly one caller while it is due.
+
+    Two schedules of one user and cadence can both be due (an outage longer than a day, a retry meeting a new
+    buffer); they would read the same unsent rows. So the claim locks the user's open schedules of that cadence
+    (in pk order: no deadlocks) and refuses while a sibling is being sent; the refused one stays pending and due,
+    and the next sweep sends whatever is still unsent.
+    """
+    target = DigestSchedule.objects.filter(pk=schedule_id).values_list("user_id", "cadence").first()
+    if target is None:
+        return False
+    with transaction.atomic():
+        # uses the unique index (user, cadence, delivery_time)
+        siblings = (
+            DigestSchedule.objects.select_for_update()
+            .filter(user_id=target[0], cadence=target[1], state__in=(State.PENDING, State.SENDING))
+            .order_by("pk")
+            .values_list("pk", "state", "claimed_at")
+        )
+        if any(pk != schedule_id and state == State.SENDING and at >= now - STALE_CLAIM for pk, state, at in siblings):
+            return False
+        return DigestSchedule.objects.filter(due(now), pk=schedule_id).update(state=State.SENDING, claimed_at=now) == 1
 
 
 def deliver(schedule_id: int, connection=None) -> str:

@@ -209,6 +209,29 @@ def test_queries_per_digest_are_fixed(email_on):
         with time_machine.travel(FIVE_PM, tick=False), CaptureQueriesContext(connection) as ctx:
             assert digest.deliver(schedule.pk) == State.SENT
         counts.append(len(ctx.captured_queries))
-    # claim, schedule+user+settings, rows, 2 preference reads, then mark schedule and rows in one transaction
-    # (a savepoint and its release here, inside the test's transaction).
-    assert counts[0] == counts[1] == 9
+    # claim (schedule's user and cadence, lock of its open siblings, the conditional update, in a savepoint),
+    # schedule+user+settings, rows, 2 preference reads, then mark schedule and rows in one transaction
+    # (each transaction a savepoint and its release here, inside the test's transaction).
+    assert counts[0] == counts[1] == 13
+
+
+def test_two_due_schedules_of_one_user_never_send_the_same_rows_twice(email_on):
+    """A schedule left over from an outage and the next day's are both due: only one may send at a time."""
+    user = UserFactory()
+    yesterday = DigestSchedule.objects.create(user=user, cadence="Daily", delivery_time=MONDAY_NOON - timedelta(days=1))
+    today = DigestSchedule.objects.create(user=user, cadence="Daily", delivery_time=MONDAY_NOON)
+    NotificationFactory.create_batch(
+        2, user=user, email=True, email_cadence="Daily", created=MONDAY_NOON - timedelta(days=2)
+    )
+    with time_machine.travel(FIVE_PM, tick=False):
+        # Another worker holds yesterday's schedule mid-send: today's claim is refused and stays pending.
+        assert digest.claim(yesterday.pk, FIVE_PM - timedelta(minutes=1))
+        assert digest.deliver(today.pk) == "skipped"
+        assert mail.outbox == []
+        assert DigestSchedule.objects.get(pk=today.pk).state == State.PENDING
+    # That worker finishes; the sweep then delivers today's schedule with nothing left unsent.
+    DigestSchedule.objects.filter(pk=yesterday.pk).update(state=State.PENDING, claimed_at=None)
+    with time_machine.travel(FIVE_PM, tick=False):
+        assert batch.deliver_due() == {"sent": 1, "empty": 1}
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(email_sent_on__isnull=True).count() == 0
