@@ -12,3 +12,14 @@ CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "/tmp/platform-notifications-outbox")  # noqa: S108
+# Redis hands an unacknowledged message (its worker died mid-task) to another worker after this many seconds;
+# the services suite lowers it to see a killed fan-out redelivered. Keep it above the longest task in production.
+_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    # Look for such messages at least as often as the timeout (kombu's default sweep is every ~100 s).
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT)),
+    "unacked_restore_throttle": 1,
+}
+if os.environ.get("NOTIFICATION_CREATION_BATCH_SIZE"):
+    NOTIFICATION_CREATION_BATCH_SIZE = int(os.environ["NOTIFICATION_CREATION_BATCH_SIZE"])
