@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 
 from django.core.cache import cache
 from django.test import override_settings
@@ -156,7 +155,3 @@ def chunk_sweep(size: int, course_id: str, chunk_sizes: str) -> dict:
         }
         print(f"chunk {chunk:>6,}: {round(run.rate):>9,} rows/s, {run.queries} queries", flush=True)
     return sweep
-
-
-def dump(report: dict) -> str:
-    return json.dumps(report, indent=2)
