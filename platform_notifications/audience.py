@@ -15,6 +15,7 @@ from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.module_loading import import_string
 
@@ -113,15 +114,14 @@ class Audience:
             self._candidates = [uid for uid in request.user_ids if uid != request.sender_id]
         else:
             filters = request.audience_filters or {LEARNERS: []}
-            self._sources = [filter_instance(key).user_ids(request.course_id, values) for key, values in filters.items()]
+            self._sources = [
+                filter_instance(key).user_ids(request.course_id, values) for key, values in filters.items()
+            ]
 
-    def _course_queryset(self, after: int) -> QuerySet:
-        request = self.request
-        condition = reduce(or_, (Q(id__in=_after(source, after)) for source in self._sources))
-        users = get_user_model().objects.filter(condition, is_active=True, id__gt=after)
-        if request.sender_id is not None:
-            users = users.exclude(id=request.sender_id)
-        return users.order_by("id").values_list("id", flat=True)
+    def _course_candidates(self, after: int, size: int) -> QuerySet:
+        """(id, is_active) of the next ``size`` course candidates: members of any filter, above the cursor."""
+        condition = reduce(or_, (Q(id__in=_after(source, after, size)) for source in self._sources))
+        return get_user_model().objects.filter(condition, id__gt=after).order_by("id").values_list("id", "is_active")
 
     def next_chunk(self, after: int, size: int) -> Chunk | None:
         """Up to ``size`` active recipients with ids above ``after``; ``None`` when none are left."""
@@ -138,18 +138,27 @@ class Audience:
                 .values_list("id", flat=True)
             )
             return Chunk(found, candidates[-1])
-        ids = list(self._course_queryset(after)[:size])
-        return Chunk(ids, ids[-1]) if ids else None
+        candidates = list(self._course_candidates(after, size)[:size])
+        if not candidates:
+            return None
+        # Inactive users and the sender are skipped; the cursor still moves past them.
+        sender = self.request.sender_id
+        return Chunk([uid for uid, active in candidates if active and uid != sender], candidates[-1][0])
 
 
-def _after(user_ids: QuerySet, after: int) -> QuerySet:
-    """``user_ids`` limited to ids above the cursor, when it names its user id field (``values_list``).
+def _after(user_ids: QuerySet, after: int, size: int) -> QuerySet:
+    """The first ``size`` distinct ids of ``user_ids`` above the cursor, when it names its id field (``values_list``).
 
-    Repeating the cursor inside the subquery lets the database range-scan the filter's index from the cursor:
-    otherwise PostgreSQL merge-joins from the course's first member and SQLite lists every member, on every
-    chunk, which makes a large fan-out quadratic.
+    Repeating the cursor (and the limit) inside the subquery lets the database range-scan the filter's index
+    from the cursor: otherwise PostgreSQL merge-joins from the course's first member and SQLite lists every
+    member, on every chunk, which makes a large fan-out quadratic. The union of each filter's first ``size``
+    ids holds the first ``size`` of the whole audience. MySQL takes no LIMIT inside ``IN``: it gets the cursor
+    only, which its semi-join already range-scans.
     """
     fields = getattr(user_ids, "_fields", None)
     if not fields or len(fields) != 1:
         return user_ids
-    return user_ids.filter(**{f"{fields[0]}__gt": after})
+    narrowed = user_ids.filter(**{f"{fields[0]}__gt": after})
+    if not connections[narrowed.db].features.allow_sliced_subqueries_with_in:
+        return narrowed
+    return narrowed.order_by(fields[0]).distinct()[:size]
