@@ -197,7 +197,14 @@ def _database(engine: str, name: str, create: bool) -> None:
             conn.close()
 
 
-@pytest.fixture(scope="module", params=sorted(SERVERS))
+def _engines() -> list[str]:
+    """The engine of the run's ``DATABASE_URL`` (``.ci/run`` runs the suite once per engine), else both."""
+    url = os.environ.get("DATABASE_URL", "")
+    chosen = [engine for engine, prefix in SERVERS.items() if url.startswith(prefix.split("@")[0].split(":")[0])]
+    return chosen or sorted(SERVERS)
+
+
+@pytest.fixture(scope="module", params=_engines())
 def email_database(request):
     """A migrated throwaway database on a real server (one per engine and module); dropped afterwards."""
     engine = request.param
