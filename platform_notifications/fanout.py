@@ -21,7 +21,7 @@ from platform_notifications.channels import ChunkDelivery, deliver_chunk, enable
 from platform_notifications.channels.base import ChunkRows
 from platform_notifications.chunk_insert import NewRow
 from platform_notifications.config import NotificationType, registry
-from platform_notifications.config.settings import get_setting
+from platform_notifications.config.bounds import bounded
 from platform_notifications.models import NotificationRequest
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ def process_request(request_id: int) -> FanOutResult:
         log.error("request %s: type %s is no longer configured", request_id, request.notification_type)
         return result
     audience = Audience(request)
-    size = max(1, int(get_setting("NOTIFICATION_CREATION_BATCH_SIZE")))
+    size = bounded("NOTIFICATION_CREATION_BATCH_SIZE")
     while process_chunk(request, ntype, audience, size, result):
         pass
     return result

@@ -20,7 +20,7 @@ from django.db.models.functions import Cast
 from django.utils.crypto import salted_hmac
 
 from platform_notifications.config import toggles
-from platform_notifications.config.settings import get_setting
+from platform_notifications.config.bounds import bounded
 from platform_notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def merge_chunk(
     alias = router.db_for_write(Notification)
     user_ids = sorted(prefs)
     _lock_users(alias, user_ids)
-    cutoff = now - timedelta(days=int(get_setting("NOTIFICATIONS_EXPIRY")))
+    cutoff = now - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
     candidates = (
         Notification.objects.using(alias)
         # Also locks the candidates against a concurrent mark-seen: a row seen meanwhile is not joined.

@@ -12,7 +12,7 @@ from platform_notifications.api.base import ApiView, enabled_app_names, known_ap
 from platform_notifications.api.errors import TrayError, TrayNotFound
 from platform_notifications.api.pagination import TrayPagination
 from platform_notifications.config import toggles
-from platform_notifications.config.settings import get_setting
+from platform_notifications.config.bounds import bounded
 from platform_notifications.models import Notification
 
 ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
@@ -47,7 +47,7 @@ class CountView(ApiView):
                 "show_notifications_tray": show,
                 "count": sum(by_app.values()),
                 "count_by_app_name": by_app,
-                "notification_expiry_days": int(get_setting("NOTIFICATIONS_EXPIRY")),
+                "notification_expiry_days": bounded("NOTIFICATIONS_EXPIRY"),
                 # The tray layout this API serves is the established one; no newer view is offered.
                 "is_new_notification_view_enabled": False,
             }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import nullcontext
 
 from django.db import transaction
 from django.utils.module_loading import import_string
@@ -25,9 +26,9 @@ def deliver_chunk(delivery: ChunkDelivery, channels: Sequence[Channel] | None = 
     """Hand a chunk's notifications to every enabled channel; one channel's failure never blocks another."""
     for channel in enabled_channels() if channels is None else channels:
         try:
-            # A savepoint per channel: a database error in one channel must not abort the chunk's
+            # A savepoint per writing channel: a database error in one channel must not abort the chunk's
             # transaction (on PostgreSQL it would) and so the rows of the web channel.
-            with transaction.atomic():
+            with transaction.atomic() if channel.writes_to_database else nullcontext():
                 channel.deliver_chunk(delivery)
         except Exception:
             # The rows are already committed with the chunk; a channel that failed here records and

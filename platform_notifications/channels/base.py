@@ -91,6 +91,10 @@ class Channel:
     """A delivery channel. Subclasses set ``name`` and implement ``deliver_chunk``."""
 
     name = "base"
+    #: Whether ``deliver_chunk`` touches the database: such a channel runs in a savepoint of its own, so that
+    #: its database error cannot abort the chunk's transaction. A channel that writes nothing skips the
+    #: savepoint's two round trips per chunk.
+    writes_to_database = True
 
     def enabled(self) -> bool:
         """Whether the channel runs at all; log why when it does not."""

@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 class PushChannel(Channel):
     name = "push"
+    writes_to_database = False
 
     def enabled(self) -> bool:
         return toggles.ENABLE_PUSH_NOTIFICATIONS.is_enabled()

@@ -7,6 +7,7 @@ from platform_notifications.channels.base import Channel, ChunkDelivery
 
 class WebChannel(Channel):
     name = "web"
+    writes_to_database = False
 
     def deliver_chunk(self, delivery: ChunkDelivery) -> None:
         # Rows with ``web=True`` are what the tray API lists; they were written by the fan-out.
