@@ -25,6 +25,13 @@ test: $(STAMP)
 run: $(STAMP)
 	DJANGO_SETTINGS_MODULE=settings.dev $(BIN)/python -m settings.demo.run
 
+# The suites that need real servers (see .ci/run, which also starts any server that is down).
+test-services: $(STAMP)
+	DJANGO_SETTINGS_MODULE=settings.services DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
+		$(BIN)/python -m pytest -m services tests/services
+	DJANGO_SETTINGS_MODULE=settings.services DATABASE_URL=mysql://root@127.0.0.1:3306/test \
+		$(BIN)/python -m pytest -m services tests/services
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
@@ -33,6 +40,9 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
+
+bench-email: $(STAMP)
+	$(BIN)/python -m bench.digest
 
 bench-api: $(STAMP)
 	$(BIN)/python -m bench.api --db all
