@@ -3,7 +3,8 @@
 import pytest
 from waffle.testutils import override_flag
 
-from tests.factories import UserFactory
+from platform_notifications import sending
+from tests.factories import COURSE_KEY, RESPONSE_CONTEXT, UserFactory
 
 FLAGS = (
     "notifications.enable_notifications",
@@ -56,3 +57,22 @@ def _fresh_flag_caches():
     yield
     cache.clear()
     RequestCache.clear_all_namespaces()
+
+
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """``notify`` with its after-commit fan-out run, as a producer's committed transaction would."""
+
+    def _send(user_ids, notification_type="new_response", app_name="discussion", context=None, **kwargs):
+        kwargs.setdefault("content_url", "/courses/x/posts/1")
+        kwargs.setdefault("course_key", COURSE_KEY)
+        with django_capture_on_commit_callbacks(execute=True):
+            return sending.notify(
+                user_ids,
+                notification_type,
+                app_name=app_name,
+                context=dict(RESPONSE_CONTEXT) if context is None else context,
+                **kwargs,
+            )
+
+    return _send

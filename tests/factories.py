@@ -3,10 +3,13 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from opaque_keys.edx.keys import CourseKey
 
 from platform_notifications import models
 
 COURSE = "course-v1:Org+Num+Run"
+COURSE_KEY = CourseKey.from_string(COURSE)
+RESPONSE_CONTEXT = {"replier_name": "Ana", "post_title": "Week 1"}
 
 
 class UserFactory(factory.django.DjangoModelFactory):

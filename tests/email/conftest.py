@@ -5,38 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from opaque_keys.edx.keys import CourseKey
 
-from platform_notifications import sending, tasks
+from platform_notifications import tasks
 from platform_notifications.models import NotificationPreference, UserNotificationSettings
-from tests.factories import COURSE
-
-COURSE_KEY = CourseKey.from_string(COURSE)
-CONTEXT = {"replier_name": "Ana", "post_title": "Week 1"}
 
 
 @pytest.fixture
 def email_on(flags):
     flags("notifications.enable_notifications", "notifications.enable_email_notifications")
-
-
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    """``notify`` as a committed producer transaction: fan-out and every after-commit task run."""
-
-    def _send(user_ids, notification_type="new_response", app_name="discussion", context=None, **kwargs):
-        kwargs.setdefault("content_url", "/courses/x/posts/1")
-        kwargs.setdefault("course_key", COURSE_KEY)
-        with django_capture_on_commit_callbacks(execute=True):
-            return sending.notify(
-                list(user_ids),
-                notification_type,
-                app_name=app_name,
-                context=dict(CONTEXT) if context is None else context,
-                **kwargs,
-            )
-
-    return _send
 
 
 @pytest.fixture

@@ -3,34 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from opaque_keys.edx.keys import CourseKey
 
 from platform_notifications import sending
 from platform_notifications.config import registry
 from platform_notifications.models import Notification
-from tests.factories import COURSE
-
-COURSE_KEY = CourseKey.from_string(COURSE)
-RESPONSE_CONTEXT = {"replier_name": "Ana", "post_title": "Week 1"}
-
-
-@pytest.fixture
-def send(django_capture_on_commit_callbacks):
-    """``notify`` with its after-commit fan-out run, as a producer's committed transaction would."""
-
-    def _send(user_ids, notification_type="new_response", app_name="discussion", context=None, **kwargs):
-        kwargs.setdefault("content_url", "/courses/x/posts/1")
-        kwargs.setdefault("course_key", COURSE_KEY)
-        with django_capture_on_commit_callbacks(execute=True):
-            return sending.notify(
-                user_ids,
-                notification_type,
-                app_name=app_name,
-                context=dict(RESPONSE_CONTEXT) if context is None else context,
-                **kwargs,
-            )
-
-    return _send
+from tests.factories import COURSE_KEY, RESPONSE_CONTEXT
 
 
 @pytest.fixture
