@@ -3,20 +3,18 @@
 Course audiences are built from filter classes, one per filter key (``enrollments``, ``course_roles``,
 ``discussion_roles``, ``cohorts``, ``teams``), chosen by the ``NOTIFICATION_AUDIENCE_FILTERS`` setting.
 Each class returns a queryset of user ids; the audience is their union (or the course's active learners
-when no filter is given), walked by user id so that each chunk is one query and a retry can resume.
+when no filter is given), walked by user id so that each chunk costs a fixed number of queries and a retry
+can resume.
 """
 
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
 from platform_notifications.config.settings import get_setting
@@ -105,7 +103,7 @@ class Chunk:
 
 
 class Audience:
-    """Walks a request's recipients in ascending user-id order, one query per chunk."""
+    """Walks a request's recipients in ascending user-id order, a fixed number of queries per chunk."""
 
     def __init__(self, request: NotificationRequest) -> None:
         self.request = request
@@ -118,10 +116,18 @@ class Audience:
                 filter_instance(key).user_ids(request.course_id, values) for key, values in filters.items()
             ]
 
-    def _course_candidates(self, after: int, size: int) -> QuerySet:
-        """(id, is_active) of the next ``size`` course candidates: members of any filter, above the cursor."""
-        condition = reduce(or_, (Q(id__in=_after(source, after, size)) for source in self._sources))
-        return get_user_model().objects.filter(condition, id__gt=after).order_by("id").values_list("id", "is_active")
+    def _course_candidates(self, after: int, size: int) -> list[tuple[int, bool]]:
+        """(id, is_active) of the next ``size`` course candidates: members of any filter, above the cursor.
+
+        Two steps rather than one join: each filter's first ids above the cursor (an index range scan), then the
+        active flags of those ids by primary key. A single ``users JOIN (filter subquery)`` lets PostgreSQL's
+        planner pick a hash join over the whole user table for most of a large walk (15 ms a chunk instead of 1).
+        """
+        ids = sorted({uid for source in self._sources for uid in _first_ids(source, after, size)})[:size]
+        if not ids:
+            return []
+        active = set(get_user_model().objects.filter(id__in=ids, is_active=True).values_list("id", flat=True))
+        return [(uid, uid in active) for uid in ids]
 
     def next_chunk(self, after: int, size: int) -> Chunk | None:
         """Up to ``size`` active recipients with ids above ``after``; ``None`` when none are left."""
@@ -138,7 +144,7 @@ class Audience:
                 .values_list("id", flat=True)
             )
             return Chunk(found, candidates[-1])
-        candidates = list(self._course_candidates(after, size)[:size])
+        candidates = self._course_candidates(after, size)
         if not candidates:
             return None
         # Inactive users and the sender are skipped; the cursor still moves past them.
@@ -146,19 +152,18 @@ class Audience:
         return Chunk([uid for uid, active in candidates if active and uid != sender], candidates[-1][0])
 
 
-def _after(user_ids: QuerySet, after: int, size: int) -> QuerySet:
-    """The first ``size`` distinct ids of ``user_ids`` above the cursor, when it names its id field (``values_list``).
+def _first_ids(user_ids: QuerySet, after: int, size: int) -> list[int]:
+    """The first ``size`` distinct ids of a filter's queryset above the cursor, in order.
 
-    Repeating the cursor (and the limit) inside the subquery lets the database range-scan the filter's index
-    from the cursor: otherwise PostgreSQL merge-joins from the course's first member and SQLite lists every
-    member, on every chunk, which makes a large fan-out quadratic. The union of each filter's first ``size``
-    ids holds the first ``size`` of the whole audience. MySQL takes no LIMIT inside ``IN``: it gets the cursor
-    only, which its semi-join already range-scans.
+    The cursor and limit go into the filter's own query when it names its id field (``values_list``), so the
+    database range-scans the filter's index from the cursor instead of listing every member on every chunk
+    (which would make a large fan-out quadratic). The union of each filter's first ``size`` ids holds the first
+    ``size`` of the whole audience.
     """
     fields = getattr(user_ids, "_fields", None)
-    if not fields or len(fields) != 1:
-        return user_ids
-    narrowed = user_ids.filter(**{f"{fields[0]}__gt": after})
-    if not connections[narrowed.db].features.allow_sliced_subqueries_with_in:
-        return narrowed
-    return narrowed.order_by(fields[0]).distinct()[:size]
+    if fields and len(fields) == 1:
+        narrowed = user_ids.filter(**{f"{fields[0]}__gt": after}).order_by(fields[0]).distinct()
+    else:
+        narrowed = get_user_model().objects.filter(id__in=user_ids, id__gt=after).order_by("id")
+        narrowed = narrowed.values_list("id", flat=True)
+    return [uid for uid in narrowed[:size] if uid is not None]
