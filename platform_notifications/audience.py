@@ -19,6 +19,7 @@ from django.utils.module_loading import import_string
 
 from platform_notifications.config.settings import get_setting
 from platform_notifications.exceptions import InvalidNotificationData
+from platform_notifications.idsets import lookup
 from platform_notifications.models import NotificationRequest
 
 #: Key under which the filter dict names the "every active learner" audience used with no filters.
@@ -126,7 +127,7 @@ class Audience:
         ids = sorted({uid for source in self._sources for uid in _first_ids(source, after, size)})[:size]
         if not ids:
             return []
-        active = set(get_user_model().objects.filter(id__in=ids, is_active=True).values_list("id", flat=True))
+        active = set(get_user_model().objects.filter(**lookup("id", ids), is_active=True).values_list("id", flat=True))
         return [(uid, uid in active) for uid in ids]
 
     def next_chunk(self, after: int, size: int) -> Chunk | None:
@@ -137,13 +138,10 @@ class Audience:
             if not candidates:
                 return None
             # Unknown and inactive ids are skipped; the cursor still moves past them.
-            found = list(
-                get_user_model()
-                .objects.filter(id__in=candidates, is_active=True)
-                .order_by("id")
-                .values_list("id", flat=True)
+            active = set(
+                get_user_model().objects.filter(**lookup("id", candidates), is_active=True).values_list("id", flat=True)
             )
-            return Chunk(found, candidates[-1])
+            return Chunk([uid for uid in candidates if uid in active], candidates[-1])
         candidates = self._course_candidates(after, size)
         if not candidates:
             return None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from platform_notifications.config import Cadence, Channel, ChannelDefaults, NotificationType, registry
 from platform_notifications.config.enums import APP_WIDE_TYPE
+from platform_notifications.idsets import lookup
 from platform_notifications.models import NotificationPreference, UserNotificationSettings
 
 _FIELDS = ("web", "email", "push", "email_cadence")
@@ -60,29 +60,12 @@ def combine(
     return Effective(**values)
 
 
-#: From this many ids up, ids spanning less than twice their number are selected as a range (see ``_users``).
-RANGE_FROM = 100
-
-
-def _users(user_ids: list[int]) -> dict[str, Any]:
-    """The lookup selecting ``user_ids``: a range when they are many and dense (a fan-out chunk), else a list.
-
-    A range costs two parameters where a list costs one per user (~5 ms of ORM and driver work per 1,000 ids,
-    the largest cost of a fan-out chunk on PostgreSQL). Rows of other users in the range are ignored below.
-    """
-    if len(user_ids) >= RANGE_FROM:
-        low, high = min(user_ids), max(user_ids)
-        if high - low < 2 * len(user_ids):
-            return {"user_id__gte": low, "user_id__lte": high}
-    return {"user_id__in": user_ids}
-
-
 def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, Effective]:
     """Effective preferences of many users for one type, in two queries whatever their number."""
     user_ids = list(user_ids)
     defaults = registry.type_defaults(ntype)
     rows = NotificationPreference.objects.filter(
-        **_users(user_ids),
+        **lookup("user_id", user_ids),
         app_name=ntype.app_name,
         notification_type__in=(ntype.preference_key, APP_WIDE_TYPE),
     ).values("user_id", "notification_type", *_FIELDS)
@@ -91,7 +74,7 @@ def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, Eff
     for row in rows:
         (app_wide if row["notification_type"] == APP_WIDE_TYPE else own)[row["user_id"]] = row
     opted_out = set(
-        UserNotificationSettings.objects.filter(**_users(user_ids), email_opt_out=True).values_list(
+        UserNotificationSettings.objects.filter(**lookup("user_id", user_ids), email_opt_out=True).values_list(
             "user_id", flat=True
         )
     )

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from platform_notifications import chunk_insert, fanout, preferences, sending
+from platform_notifications import chunk_insert, fanout, idsets, preferences, sending
+from platform_notifications.audience import Audience
 from platform_notifications.channels.base import ChunkRows
 from platform_notifications.chunk_insert import NewRow
 from platform_notifications.config import Cadence, registry
-from platform_notifications.models import Notification, NotificationPreference, UserNotificationSettings
+from platform_notifications.models import (
+    Notification,
+    NotificationPreference,
+    NotificationRequest,
+    UserNotificationSettings,
+)
 from tests.factories import COURSE, MembershipFactory, PreferenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +94,7 @@ def test_chunk_rows_are_built_on_first_use_with_their_primary_keys(returned_ids)
 
 
 def test_range_lookup_ignores_users_inside_the_range_but_outside_the_list():
-    users = UserFactory.create_batch(preferences.RANGE_FROM + 2)
+    users = UserFactory.create_batch(idsets.RANGE_FROM + 2)
     outsider = users[50]
     chunk = [u.id for u in users if u != outsider]
     PreferenceFactory(user=outsider, app_name="discussion", notification_type="grouped_notification", web=False)
@@ -104,10 +112,32 @@ def test_range_lookup_ignores_users_inside_the_range_but_outside_the_list():
 
 
 def test_sparse_ids_are_looked_up_as_a_list():
-    assert preferences._users([1, 5000]) == {"user_id__in": [1, 5000]}
-    dense = list(range(10, 10 + preferences.RANGE_FROM))
-    assert preferences._users(dense) == {"user_id__gte": 10, "user_id__lte": 10 + preferences.RANGE_FROM - 1}
-    assert "user_id__in" in preferences._users(dense[::3])
+    assert idsets.lookup("user_id", [1, 5000]) == {"user_id__in": [1, 5000]}
+    dense = list(range(10, 10 + idsets.RANGE_FROM))
+    assert idsets.lookup("user_id", dense) == {"user_id__gte": 10, "user_id__lte": 10 + idsets.RANGE_FROM - 1}
+    assert "user_id__in" in idsets.lookup("user_id", dense[::3])
+
+
+def test_course_audience_keeps_only_active_members_when_their_ids_are_read_as_a_range():
+    """Active non-members inside the chunk's id range must not join the audience."""
+    members = UserFactory.create_batch(idsets.RANGE_FROM + 4)
+    outsider, inactive = members[10], members[20]
+    inactive.is_active = False
+    inactive.save()
+    for user in members:
+        if user != outsider:
+            MembershipFactory(user=user, course_id=COURSE)
+    request = NotificationRequest.objects.create(
+        event_id=uuid.uuid4(),
+        kind="course",
+        app_name="discussion",
+        notification_type="new_response",
+        course_id=COURSE,
+        context={"replier_name": "Ana", "post_title": "T"},
+    )
+    chunk = Audience(request).next_chunk(after=0, size=1000)
+    assert chunk.user_ids == [u.id for u in members if u not in (outsider, inactive)]
+    assert chunk.cursor == members[-1].id
 
 
 @override_settings(NOTIFICATION_CREATION_BATCH_SIZE=2)
