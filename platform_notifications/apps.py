@@ -55,13 +55,19 @@ class PlatformNotificationsConfig(AppConfig):
     }
 
     def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
         from django.utils.module_loading import import_string
 
         from platform_notifications import groupers, receivers  # noqa: F401  (groupers register on import)
         from platform_notifications.config import checks  # noqa: F401  (registers the system checks)
         from platform_notifications.config.registry import registry
+        from platform_notifications.dbfeatures import use_real_sqlite_parameter_limit
 
         registry.apps()  # malformed or duplicate config entries fail at startup, not at first send
+        connection_created.connect(use_real_sqlite_parameter_limit, dispatch_uid="platform_notifications.sqlite_limit")
+        for connection in connections.all(initialized_only=True):
+            use_real_sqlite_parameter_limit(connection=connection)
         for signal_path, name in RECEIVERS:
             # The same dispatch_uid as the plugin config, so Open edX's plugin wiring and this one never
             # connect twice.
