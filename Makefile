@@ -12,7 +12,7 @@ export DJANGO_SETTINGS_MODULE ?= settings.test
 $(STAMP): setup.cfg pyproject.toml tutorplugin/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet -e ".[test,demo]" -e tutorplugin/
+	$(BIN)/pip install --quiet -e ".[test,demo]" -e "tutorplugin/[test]"
 	touch $(STAMP)
 
 install: $(STAMP)
