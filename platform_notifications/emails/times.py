@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from platform_notifications.config.bounds import bounded
 from platform_notifications.config.enums import Cadence
-from platform_notifications.config.settings import clamp, get_setting
 
 
 @lru_cache(maxsize=512)
@@ -27,16 +27,19 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def delivery_clock(cadence: Cadence) -> tuple[int | None, int, int]:
-    """(weekday or None, hour, minute) of a cadence's delivery, clamped to valid ranges."""
+    """(weekday or None, hour, minute) of a cadence's delivery, clamped to valid ranges (``config.bounds``)."""
     if cadence == Cadence.DAILY:
-        hour = clamp(get_setting("NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR"), 0, 23, 17)
-        minute = clamp(get_setting("NOTIFICATION_DAILY_DIGEST_DELIVERY_MINUTE"), 0, 59, 0)
-        return None, hour, minute
+        return (
+            None,
+            bounded("NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR"),
+            bounded("NOTIFICATION_DAILY_DIGEST_DELIVERY_MINUTE"),
+        )
     if cadence == Cadence.WEEKLY:
-        day = clamp(get_setting("NOTIFICATION_WEEKLY_DIGEST_DELIVERY_DAY"), 0, 6, 0)
-        hour = clamp(get_setting("NOTIFICATION_WEEKLY_DIGEST_DELIVERY_HOUR"), 0, 23, 17)
-        minute = clamp(get_setting("NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE"), 0, 59, 0)
-        return day, hour, minute
+        return (
+            bounded("NOTIFICATION_WEEKLY_DIGEST_DELIVERY_DAY"),
+            bounded("NOTIFICATION_WEEKLY_DIGEST_DELIVERY_HOUR"),
+            bounded("NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE"),
+        )
     raise ValueError(f"{cadence} has no delivery clock")
 
 
@@ -60,5 +63,5 @@ def next_delivery(cadence: Cadence, tz: ZoneInfo, now: datetime) -> datetime:
 
 def buffer_close(now: datetime) -> datetime | None:
     """When an immediate-email buffer opened ``now`` closes; None when buffering is off (0 minutes)."""
-    minutes = clamp(get_setting("NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES"), 0, 24 * 60, 15)
+    minutes = bounded("NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES")
     return now + timedelta(minutes=minutes) if minutes else None

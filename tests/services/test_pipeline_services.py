@@ -53,13 +53,13 @@ def make_users(count: int, course: str | None = COURSE) -> list[int]:
     return ids
 
 
-def course_event(course: str = COURSE, **filters) -> None:
+def course_event(course: str = COURSE, content_url: str = "/courses/pipe/posts/1", **filters) -> None:
     COURSE_NOTIFICATION_REQUESTED.send_event(
         course_notification_data=CourseNotificationData(
             course_key=CourseKey.from_string(course),
             app_name="discussion",
             notification_type="new_response",
-            content_url="/courses/pipe/posts/1",
+            content_url=content_url,
             content_context=dict(CONTEXT),
             audience_filters=filters,
         )
@@ -106,16 +106,7 @@ def test_signals_in_worker_consumes_rows_out(master_flag, celery_worker_process)
 def test_bad_event_is_refused_by_the_receiver_and_nothing_reaches_the_worker(master_flag, celery_worker_process):
     make_users(3)
     worker = celery_worker_process()
-    COURSE_NOTIFICATION_REQUESTED.send_event(
-        course_notification_data=CourseNotificationData(
-            course_key=CourseKey.from_string(COURSE),
-            app_name="discussion",
-            notification_type="new_response",
-            content_url="javascript:alert(1)",
-            content_context=dict(CONTEXT),
-            audience_filters={},
-        )
-    )
+    course_event(content_url="javascript:alert(1)")
     assert RefusedNotification.objects.count() == 1
     assert not NotificationRequest.objects.exists()
     course_event()  # a good one after it goes through the same worker
