@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -m "not services and not browser" --ignore=tests/browser
 
 run: $(STAMP)
-	DJANGO_SETTINGS_MODULE=settings.dev $(BIN)/python -m settings.demo.run
+	DJANGO_SETTINGS_MODULE=settings.dev $(BIN)/python -m demo.run
 
 # The suites that need real servers (see .ci/run, which also starts any server that is down).
 test-services: $(STAMP)

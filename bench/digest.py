@@ -58,8 +58,8 @@ def baseline(user_ids: list[int], when: datetime) -> float:
     from django.contrib.auth import get_user_model
     from django.core.mail import get_connection
 
+    from platform_notifications.channels.email.message import Recipient, compose
     from platform_notifications.config.enums import Cadence
-    from platform_notifications.emails.message import Recipient, compose
     from platform_notifications.models import Notification
 
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)}
@@ -89,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connection
     from waffle.models import Flag
 
+    from platform_notifications.channels.email import batch
     from platform_notifications.config.enums import Cadence
-    from platform_notifications.emails import batch
 
     # In memory: the benchmark measures the pipeline, not a mail server.
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

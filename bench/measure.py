@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from platform_notifications import fanout
+from platform_notifications.fanout import run as fanout
 from platform_notifications.models import NotificationRequest
 
 TYPE = "new_response"

@@ -123,7 +123,7 @@ def _grouping(user_ids: list[int], course_of, raw: float, naive: float) -> dict:
 
 def _email(user_ids: list[int], raw: float, naive: float) -> dict:
     """Email flag on, every recipient emailed immediately: the fan-out plus the email channel's scheduling."""
-    if importlib.util.find_spec("platform_notifications.emails.schedule") is None:
+    if importlib.util.find_spec("platform_notifications.channels.email.schedule") is None:
         print("email scenario skipped: the email channel is not available yet", flush=True)
         return {"skipped": "email channel not available"}
     size = len(user_ids)

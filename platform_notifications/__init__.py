@@ -14,11 +14,11 @@ __all__ = ["BaseGrouper", "NotificationRequestError", "notify", "notify_course",
 def __getattr__(name: str) -> Any:
     # Lazy so that importing the package (e.g. from settings or setup tooling) never loads Django models.
     if name in ("notify", "notify_course"):
-        from platform_notifications import sending
+        from platform_notifications.intake import send
 
-        return getattr(sending, name)
+        return getattr(send, name)
     if name in ("BaseGrouper", "register_grouper"):
-        from platform_notifications import grouping
+        from platform_notifications.fanout import grouping
 
         return getattr(grouping, name)
     if name == "NotificationRequestError":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 
 RECEIVERS = (
-    # (signal path, receiver name in platform_notifications.receivers)
+    # (signal path, receiver name in platform_notifications.intake.receivers)
     ("openedx_events.learning.signals.USER_NOTIFICATION_REQUESTED", "handle_user_notification_requested"),
     ("openedx_events.learning.signals.COURSE_NOTIFICATION_REQUESTED", "handle_course_notification_requested"),
 )
@@ -13,7 +13,7 @@ RECEIVERS = (
 
 def _plugin_signals(project: str) -> dict:
     return {
-        "relative_path": "receivers",
+        "relative_path": "intake.receivers",
         "receivers": [
             {
                 "receiver_func_name": name,
@@ -59,10 +59,12 @@ class PlatformNotificationsConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.utils.module_loading import import_string
 
-        from platform_notifications import groupers, receivers  # noqa: F401  (groupers register on import)
+        from platform_notifications import tasks  # noqa: F401  (registers the task names the stages enqueue)
         from platform_notifications.config import checks  # noqa: F401  (registers the system checks)
         from platform_notifications.config.registry import registry
-        from platform_notifications.dbfeatures import use_real_sqlite_parameter_limit
+        from platform_notifications.core.dbfeatures import use_real_sqlite_parameter_limit
+        from platform_notifications.fanout import groupers  # noqa: F401  (groupers register on import)
+        from platform_notifications.intake import receivers  # noqa: F401
 
         registry.apps()  # malformed or duplicate config entries fail at startup, not at first send
         connection_created.connect(use_real_sqlite_parameter_limit, dispatch_uid="platform_notifications.sqlite_limit")

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from platform_notifications.config.enums import Cadence
-from platform_notifications.querysets import NotificationQuerySet
+from platform_notifications.inbox.queries import NotificationQuerySet
 
 
 class Notification(models.Model):
@@ -56,7 +56,7 @@ class Notification(models.Model):
     @property
     def content(self) -> str:
         """The type's template rendered with this row's (escaped) context."""
-        from platform_notifications.rendering import render_notification
+        from platform_notifications.config.rendering import render_notification
 
         return render_notification(self)
 

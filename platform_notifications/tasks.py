@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from django.db import DatabaseError
 
-from platform_notifications import fanout, retention, sweep
+from platform_notifications.channels.email import batch, digest, schedule
+from platform_notifications.config.enums import Cadence
+from platform_notifications.fanout import run as fanout
+from platform_notifications.intake import sweep
+from platform_notifications.operations import retention
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +60,6 @@ def purge_expired_notifications() -> int:
 )
 def deliver_email_instant(self, cadence: str, delivery_time: str) -> dict:
     """Send every pending email schedule of one delivery instant; a message that arrives early is re-queued."""
-    from datetime import datetime
-
-    from platform_notifications.config.enums import Cadence
-    from platform_notifications.emails import batch, schedule
-
     when = datetime.fromisoformat(delivery_time)
     outcome = batch.deliver_instant(Cadence(cadence), when)
     if outcome is None:
@@ -74,14 +74,10 @@ def deliver_email_instant(self, cadence: str, delivery_time: str) -> dict:
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def deliver_email_schedule(schedule_id: int) -> str:
     """Send one email schedule (a retry after a failed send); a no-op unless it is due and unclaimed."""
-    from platform_notifications.emails import digest
-
     return digest.deliver(schedule_id)
 
 
 @shared_task
 def send_due_digests() -> dict:
     """Deliver every email schedule whose time has come and that was not sent (run by Celery beat)."""
-    from platform_notifications.emails import batch
-
     return dict(batch.deliver_due())

@@ -32,7 +32,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = VAR_DIR / "outbox"
 
-INSTALLED_APPS = [*INSTALLED_APPS, "settings.demo"]
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 LOGIN_URL = "demo:login"
 LOGIN_REDIRECT_URL = "demo:forum"
 NOTIFICATIONS_SITE_URL = os.environ.get("NOTIFICATIONS_SITE_URL", "http://127.0.0.1:8000")

@@ -9,5 +9,5 @@ urlpatterns = [
     path("api/notifications/", include("platform_notifications.api.urls")),
 ]
 
-if apps.is_installed("settings.demo"):
-    urlpatterns.append(path("", include("settings.demo.urls")))
+if apps.is_installed("demo"):
+    urlpatterns.append(path("", include("demo.urls")))

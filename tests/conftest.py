@@ -3,7 +3,7 @@
 import pytest
 from waffle.testutils import override_flag
 
-from platform_notifications import sending
+from platform_notifications.intake import send as sending
 from tests.factories import COURSE_KEY, RESPONSE_CONTEXT, UserFactory
 
 FLAGS = (

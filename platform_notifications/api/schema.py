@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-API_MODULE_PREFIX = "platform_notifications.api."
+API_MODULE_PREFIX = "platform_notifications."
 
 
 def only_this_api(endpoints: list, **kwargs) -> list:

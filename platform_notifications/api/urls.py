@@ -2,8 +2,10 @@
 
 from django.urls import include, path
 
-from platform_notifications.api import extra_views, preference_views, tray_views
 from platform_notifications.api.schema import schema_view
+from platform_notifications.inbox import actions as extra_views
+from platform_notifications.inbox import views as tray_views
+from platform_notifications.preferences import views as preference_views
 
 app_name = "platform_notifications"
 
@@ -19,7 +21,7 @@ urlpatterns = [
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
     path("schema/", schema_view(), name="schema"),
-    path("", include("platform_notifications.emails.urls")),
+    path("", include("platform_notifications.channels.email.urls")),
     # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).
     path("<str:notification_id>/", extra_views.RemoveView.as_view(), name="notification-remove"),
 ]

@@ -9,10 +9,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
-    from platform_notifications.chunk_insert import NewRow
     from platform_notifications.config import NotificationType
+    from platform_notifications.fanout.insert import NewRow
     from platform_notifications.models import Notification, NotificationRequest
-    from platform_notifications.preferences import Effective
+    from platform_notifications.preferences.effective import Effective
 
 log = logging.getLogger(__name__)
 

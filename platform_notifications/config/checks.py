@@ -30,7 +30,7 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
 
 
 def _check_types(apps: dict, types: dict) -> list:
-    from platform_notifications.grouping import groupers
+    from platform_notifications.fanout.grouping import groupers
 
     problems: list = []
     registered_groupers = groupers()
@@ -114,7 +114,7 @@ def _check_overrides(apps: dict, types: dict) -> list:
 
 
 def _check_plugins(types: dict) -> list:
-    from platform_notifications.audience import filter_classes, filter_paths
+    from platform_notifications.audience.resolver import filter_classes, filter_paths
 
     problems: list = []
     for key, path in {

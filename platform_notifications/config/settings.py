@@ -39,9 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_AUDIENCE_FILTERS": None,
     # Channel classes, in delivery order.
     "NOTIFICATION_CHANNELS": [
-        "platform_notifications.channels.web.WebChannel",
-        "platform_notifications.channels.email.EmailChannel",
-        "platform_notifications.channels.push.PushChannel",
+        "platform_notifications.channels.web.channel.WebChannel",
+        "platform_notifications.channels.email.channel.EmailChannel",
+        "platform_notifications.channels.push.channel.PushChannel",
     ],
     # Dotted path to ``f(user) -> set[str] | None``: the roles a user holds, for ``visible_to`` preference rows
     # (``None``: the standalone resolver from ``CourseMembership``).

@@ -3,9 +3,10 @@
 import pytest
 from django.test.utils import override_settings
 
-from platform_notifications import preference_changes, preferences
 from platform_notifications.config import registry
 from platform_notifications.models import NotificationPreference
+from platform_notifications.preferences import changes as preference_changes
+from platform_notifications.preferences import effective as preferences
 
 pytestmark = pytest.mark.django_db
 

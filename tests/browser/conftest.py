@@ -88,7 +88,7 @@ def demo(tmp_path_factory) -> Demo:
     log = var_dir / "launcher.log"
     with log.open("wb") as out:
         launcher = subprocess.Popen(
-            [sys.executable, "-m", "settings.demo.run", "--port", str(port)],
+            [sys.executable, "-m", "demo.run", "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=out,

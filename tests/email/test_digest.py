@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from platform_notifications import tasks
-from platform_notifications.emails import batch, digest
+from platform_notifications.channels.email import batch, digest
 from platform_notifications.models import DigestSchedule, Notification
 from tests.email.conftest import set_cadence, set_settings, utc
 from tests.factories import NotificationFactory, UserFactory

@@ -8,10 +8,10 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from platform_notifications.channels.email import digest
+from platform_notifications.channels.email.message import MAX_ITEMS_PER_GROUP, Recipient, absolute, compose
+from platform_notifications.channels.email.tokens import read_token
 from platform_notifications.config.enums import Cadence
-from platform_notifications.emails import digest
-from platform_notifications.emails.message import MAX_ITEMS_PER_GROUP, Recipient, absolute, compose
-from platform_notifications.emails.tokens import read_token
 from platform_notifications.models import DigestSchedule
 from tests.email.conftest import set_settings, utc
 from tests.factories import NotificationFactory, UserFactory

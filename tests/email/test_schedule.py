@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from platform_notifications.channels.base import ChunkDelivery
+from platform_notifications.channels.email import schedule
 from platform_notifications.config import registry
-from platform_notifications.emails import schedule
 from platform_notifications.models import DigestSchedule, Notification
 from tests.email.conftest import set_cadence, set_settings, utc
 from tests.factories import NotificationFactory, UserFactory

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.test import override_settings
 
+from platform_notifications.channels.email.times import buffer_close, delivery_clock, next_delivery, zone
 from platform_notifications.config.enums import Cadence
-from platform_notifications.emails.times import buffer_close, delivery_clock, next_delivery, zone
 from tests.email.conftest import utc
 
 NY = zone("America/New_York")

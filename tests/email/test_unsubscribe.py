@@ -7,10 +7,10 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
-from platform_notifications import preferences
+from platform_notifications.channels.email.tokens import SALT, Scope, make_token
 from platform_notifications.config import registry
-from platform_notifications.emails.tokens import SALT, Scope, make_token
 from platform_notifications.models import NotificationPreference, UserNotificationSettings
+from platform_notifications.preferences import effective as preferences
 from tests.factories import PreferenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +163,7 @@ def test_link_from_a_sent_email_unsubscribes(client, email_on, send):
     import time_machine
     from django.utils import timezone
 
-    from platform_notifications.emails import batch
+    from platform_notifications.channels.email import batch
 
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         batch.deliver_due()

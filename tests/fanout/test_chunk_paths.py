@@ -10,17 +10,21 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from platform_notifications import chunk_insert, fanout, idsets, preferences, sending
-from platform_notifications.audience import Audience
+from platform_notifications.audience.resolver import Audience
 from platform_notifications.channels.base import ChunkRows
-from platform_notifications.chunk_insert import NewRow
 from platform_notifications.config import Cadence, registry
+from platform_notifications.core import idsets
+from platform_notifications.fanout import insert as chunk_insert
+from platform_notifications.fanout import run as fanout
+from platform_notifications.fanout.insert import NewRow
+from platform_notifications.intake import send as sending
 from platform_notifications.models import (
     Notification,
     NotificationPreference,
     NotificationRequest,
     UserNotificationSettings,
 )
+from platform_notifications.preferences import effective as preferences
 from tests.factories import COURSE, MembershipFactory, PreferenceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

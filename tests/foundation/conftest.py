@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from platform_notifications import sending
 from platform_notifications.config import registry
+from platform_notifications.intake import send as sending
 from platform_notifications.models import Notification
 from tests.factories import COURSE_KEY, RESPONSE_CONTEXT
 

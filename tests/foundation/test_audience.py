@@ -13,8 +13,9 @@ from django.test import override_settings
 from opaque_keys.edx.keys import CourseKey
 
 from platform_notifications import exceptions as errors
-from platform_notifications import fanout, sending
-from platform_notifications.audience import OPENEDX_FILTERS, STANDALONE_FILTERS, AudienceFilter, filter_paths
+from platform_notifications.audience.resolver import OPENEDX_FILTERS, STANDALONE_FILTERS, AudienceFilter, filter_paths
+from platform_notifications.fanout import run as fanout
+from platform_notifications.intake import send as sending
 from platform_notifications.models import Notification, NotificationRequest
 from tests.factories import COURSE, MembershipFactory, UserFactory
 from tests.foundation import fake_openedx

@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from platform_notifications.config import checks
 from platform_notifications.config.registry import Registry
-from platform_notifications.grouping import BaseGrouper, register_grouper, unregister_grouper
+from platform_notifications.fanout.grouping import BaseGrouper, register_grouper, unregister_grouper
 
 
 def _problems() -> dict[str, list[str]]:

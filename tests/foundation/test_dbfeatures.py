@@ -5,7 +5,7 @@ import sqlite3
 import pytest
 from django.db import connection
 
-from platform_notifications.dbfeatures import use_real_sqlite_parameter_limit
+from platform_notifications.core.dbfeatures import use_real_sqlite_parameter_limit
 from platform_notifications.models import DigestSchedule
 from tests.factories import UserFactory
 

@@ -15,7 +15,10 @@ from django.test import override_settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from platform_notifications import fanout, sending, sweep, tasks
+from platform_notifications import tasks
+from platform_notifications.fanout import run as fanout
+from platform_notifications.intake import send as sending
+from platform_notifications.intake import sweep
 from platform_notifications.models import Notification, NotificationRequest
 from tests.foundation.conftest import COURSE_KEY, RESPONSE_CONTEXT, recipients
 

@@ -11,8 +11,8 @@ from django.apps import apps
 from edx_django_utils.plugins import PluginSettings, PluginSignals, PluginURLs
 from openedx_events.learning.signals import COURSE_NOTIFICATION_REQUESTED, USER_NOTIFICATION_REQUESTED
 
-from platform_notifications import receivers
 from platform_notifications.apps import PlatformNotificationsConfig
+from platform_notifications.intake import receivers
 from platform_notifications.models import NotificationRequest, RefusedNotification
 
 PROJECTS = ("lms.djangoapp", "cms.djangoapp")

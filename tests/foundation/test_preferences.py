@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 
-from platform_notifications import preferences
 from platform_notifications.config import registry
 from platform_notifications.config.enums import APP_WIDE_TYPE, BUNDLED_TYPE, Cadence
 from platform_notifications.models import Notification, UserNotificationSettings
-from platform_notifications.preferences import Effective
+from platform_notifications.preferences import effective as preferences
+from platform_notifications.preferences.effective import Effective
 from tests.factories import PreferenceFactory, UserFactory
 from tests.foundation.conftest import recipients
 

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from platform_notifications import fanout, sending
-from platform_notifications.channels import enabled_channels
+from platform_notifications.channels.delivery import enabled_channels
+from platform_notifications.fanout import run as fanout
+from platform_notifications.intake import send as sending
 from platform_notifications.models import Notification
 from tests.factories import MembershipFactory, PreferenceFactory, UserFactory
 from tests.foundation.conftest import RESPONSE_CONTEXT

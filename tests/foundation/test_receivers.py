@@ -148,7 +148,7 @@ def test_sender_excluded_from_course_audience(emit, users):
 
 def test_receivers_connected_once(users, emit):
     # ready() and the plugin wiring share a dispatch_uid: one event, one notification per user.
-    from platform_notifications import receivers
+    from platform_notifications.intake import receivers
 
     assert USER_NOTIFICATION_REQUESTED.has_listeners()
     connected = list(USER_NOTIFICATION_REQUESTED._live_receivers(None)[0])

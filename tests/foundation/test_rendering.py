@@ -6,8 +6,8 @@ import pytest
 
 from platform_notifications.config import registry
 from platform_notifications.config.definitions import NotificationType
+from platform_notifications.config.rendering import GROUPED_FLAG, render_content
 from platform_notifications.models import Notification
-from platform_notifications.rendering import GROUPED_FLAG, render_content
 from tests.factories import NotificationFactory
 
 HOSTILE = [

@@ -12,8 +12,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from platform_notifications import retention, tasks
+from platform_notifications import tasks
 from platform_notifications.models import Notification, NotificationRequest, RefusedNotification
+from platform_notifications.operations import retention
 from tests.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

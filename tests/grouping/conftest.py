@@ -2,7 +2,7 @@
 
 import pytest
 
-from platform_notifications.sending import notify
+from platform_notifications.intake.send import notify
 from tests.factories import COURSE
 
 GROUPING = "notifications.enable_notification_grouping"

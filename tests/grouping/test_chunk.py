@@ -7,13 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from platform_notifications import fanout, grouping
 from platform_notifications.channels import Channel
 from platform_notifications.config import Cadence, registry, toggles
-from platform_notifications.grouping import initial_context, merge_chunk
-from platform_notifications.intake import SendSpec, build_request
+from platform_notifications.fanout import grouping
+from platform_notifications.fanout import run as fanout
+from platform_notifications.fanout.grouping import initial_context, merge_chunk
+from platform_notifications.intake.outbox import SendSpec, build_request
 from platform_notifications.models import Notification
-from platform_notifications.preferences import Effective
+from platform_notifications.preferences.effective import Effective
 from tests.factories import COURSE, NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

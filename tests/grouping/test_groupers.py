@@ -3,9 +3,9 @@
 import pytest
 
 from platform_notifications.config import registry
-from platform_notifications.groupers import ACTORS, MAX_TRACKED_ACTORS, others_phrase
-from platform_notifications.grouping import get_grouper, sender_identity
-from platform_notifications.rendering import render_content
+from platform_notifications.config.rendering import render_content
+from platform_notifications.fanout.groupers import ACTORS, MAX_TRACKED_ACTORS, others_phrase
+from platform_notifications.fanout.grouping import get_grouper, sender_identity
 
 POST = {"post_title": "Week 1"}
 

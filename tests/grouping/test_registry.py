@@ -6,9 +6,9 @@ from django.core.exceptions import ImproperlyConfigured
 from platform_notifications import BaseGrouper, register_grouper
 from platform_notifications.config import registry
 from platform_notifications.config.checks import check_configuration
-from platform_notifications.grouping import get_grouper, groupers, unregister_grouper
+from platform_notifications.config.rendering import GROUPED_FLAG
+from platform_notifications.fanout.grouping import get_grouper, groupers, unregister_grouper
 from platform_notifications.models import Notification
-from platform_notifications.rendering import GROUPED_FLAG
 
 TEMP_TYPE = "badge_awarded"
 
@@ -121,7 +121,7 @@ def test_unregistered_grouper_stops_grouping(temp_type):
 
 @pytest.mark.django_db
 def test_consumer_app_grouper_groups_its_own_type(temp_type, grouping_on, users, django_capture_on_commit_callbacks):
-    from platform_notifications.sending import notify
+    from platform_notifications.intake.send import notify
 
     temp_type(
         grouped_content_template="<{p}>You earned {badge_count} badges, latest <{strong}>{badge}</{strong}></{p}>"

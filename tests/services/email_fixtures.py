@@ -50,8 +50,8 @@ def seed(users: int, seconds_ahead: float, queue: str, duplicates: int) -> None:
     from waffle.models import Flag
 
     from platform_notifications import tasks
+    from platform_notifications.channels.email import schedule
     from platform_notifications.config.enums import Cadence
-    from platform_notifications.emails import schedule
     from platform_notifications.models import DigestSchedule, Notification
 
     Flag.objects.update_or_create(name="notifications.enable_email_notifications", defaults={"everyone": True})

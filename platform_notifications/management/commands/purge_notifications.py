@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from platform_notifications.retention import purge_expired
+from platform_notifications.operations.retention import purge_expired
 
 
 class Command(BaseCommand):

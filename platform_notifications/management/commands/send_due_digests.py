@@ -5,7 +5,7 @@ Safe at any time and beside the ETA tasks: each schedule is claimed before it is
 
 from django.core.management.base import BaseCommand
 
-from platform_notifications.emails.batch import deliver_due
+from platform_notifications.channels.email.batch import deliver_due
 
 
 class Command(BaseCommand):

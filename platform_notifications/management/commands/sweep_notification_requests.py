@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from platform_notifications.sweep import requeue_stale_requests
+from platform_notifications.intake.sweep import requeue_stale_requests
 
 
 class Command(BaseCommand):

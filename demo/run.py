@@ -1,0 +1,147 @@
+"""``make run``: migrate, seed on first start, then run a Celery worker, Celery beat and the web server.
+
+All three run as child processes in their own process group, so Ctrl-C reaches only this launcher, which
+then stops the web server, beat and the worker in that order (the worker warm-shuts down, finishing its
+task). If any child dies, the others are stopped too and the exit status says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+STOP_TIMEOUT = 15  # seconds a child gets to stop before it is killed
+
+
+def prepare(verbosity: int = 1) -> None:
+    """Migrate the database and seed the demo data the first time."""
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from demo.seed import DEMO_PASSWORD, DEMO_USERS, is_seeded, seed
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+    if not is_seeded():
+        for item in seed():
+            print(f"seeded {item}", flush=True)
+    print(f"\nDemo logins (password for every account: {DEMO_PASSWORD}):", flush=True)
+    for spec in DEMO_USERS:
+        print(f"  {spec['username']:<6} {spec['first_name']} {spec['last_name']} ({spec['role']})", flush=True)
+
+
+def commands(host: str, port: int, beat: bool) -> dict[str, list[str]]:
+    from django.conf import settings
+
+    python = sys.executable
+    worker = [python, "-m", "celery", "-A", "settings", "worker", "--loglevel=INFO", "--hostname=demo@%h"]
+    # One process is plenty for a demo, and a single writer is kind to SQLite.
+    worker += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    procs = {"worker": worker}
+    if beat:
+        schedule = str(settings.CELERY_BEAT_SCHEDULE_FILENAME)
+        procs["beat"] = [python, "-m", "celery", "-A", "settings", "beat", "--loglevel=INFO", "-s", schedule]
+    procs["web"] = [python, "-m", "django", "runserver", "--noreload", f"{host}:{port}"]
+    return procs
+
+
+def _pump(name: str, stream) -> None:
+    # Prefix each child's lines so the interleaved output stays readable.
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"[{name:<6}] {line.decode(errors='replace')}")
+        sys.stdout.flush()
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex((host, port)) != 0
+
+
+def _wait_listening(host: str, port: int, child: subprocess.Popen, timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        if not _port_free(host, port):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+class Supervisor:
+    """Starts the children and stops them all, in reverse order, when asked or when one dies."""
+
+    def __init__(self, procs: dict[str, list[str]]) -> None:
+        self.procs = procs
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        for name, argv in self.procs.items():
+            child = subprocess.Popen(
+                argv, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            self.children[name] = child
+            threading.Thread(target=_pump, args=(name, child.stdout), daemon=True).start()
+
+    def request_stop(self, signum: int = 0, frame: object = None) -> None:
+        self.stopping.set()
+
+    def wait(self) -> int:
+        """Block until asked to stop or until a child exits; returns the exit status for the launcher."""
+        while not self.stopping.wait(0.5):
+            for name, child in self.children.items():
+                if child.poll() is not None:
+                    print(f"\n{name} exited with status {child.returncode}; stopping the others.", flush=True)
+                    return 1
+        return 0
+
+    def stop(self) -> None:
+        # Web first (no new work), then beat, then the worker, which finishes the task in hand.
+        for name in reversed(list(self.children)):
+            child = self.children[name]
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+                try:
+                    child.wait(STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    print(f"{name} did not stop in {STOP_TIMEOUT}s; killing it", flush=True)
+                    child.kill()
+                    child.wait()
+            print(f"stopped {name}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the notifications demo platform.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--no-beat", dest="beat", action="store_false", help="do not start Celery beat")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "settings.dev")
+    if not _port_free(args.host, args.port):
+        print(f"Port {args.port} on {args.host} is in use; stop what uses it or pass --port.", file=sys.stderr)
+        return 2
+    prepare()
+    supervisor = Supervisor(commands(args.host, args.port, args.beat))
+    signal.signal(signal.SIGINT, supervisor.request_stop)
+    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    supervisor.start()
+    status = 0
+    try:
+        if _wait_listening(args.host, args.port, supervisor.children["web"]):
+            print(f"\nThe demo platform is running on http://{args.host}:{args.port}/ (Ctrl-C to stop)\n", flush=True)
+        status = supervisor.wait()
+    finally:
+        supervisor.stop()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Audience: who receives a request, resolved in chunks as SQL (explicit ids, course-wide filters)."""

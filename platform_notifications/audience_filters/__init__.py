@@ -1,1 +1,0 @@
-"""Audience filter implementations: Open edX's models, or the standalone ``CourseMembership`` roster."""

@@ -1,0 +1,1 @@
+"""The email channel: immediate, buffered and digest email, its schedules, messages and unsubscribe links."""

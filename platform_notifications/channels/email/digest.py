@@ -1,0 +1,154 @@
+"""Delivering one DigestSchedule exactly once: claim it, build the email from the user's unsent rows, send, mark.
+
+A schedule is claimed with a conditional UPDATE (pending and due, or a ``sending`` claim gone stale), so of
+several workers, duplicate messages or a redelivered task only one sends it. The included notifications are
+stamped ``email_sent_on`` in the same transaction as the state change; a failed send returns the schedule to
+pending with a backoff and leaves the notifications unsent, so the retry resends them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from platform_notifications.channels.email.message import Recipient, compose
+from platform_notifications.config import registry
+from platform_notifications.config.enums import Cadence
+from platform_notifications.core import queue
+from platform_notifications.models import DigestSchedule, Notification, UserNotificationSettings
+from platform_notifications.preferences import effective as preferences
+
+log = logging.getLogger(__name__)
+
+State = DigestSchedule.State
+#: Minutes before a failed send is retried, per attempt; after the last one the schedule is marked failed.
+RETRY_MINUTES = (5, 10, 20)
+#: A ``sending`` claim older than this belongs to a worker that died mid-send; another may take it over.
+STALE_CLAIM = timedelta(minutes=30)
+
+
+def due(now: datetime) -> Q:
+    """Schedules a sender may claim at ``now`` (the sweep's filter and the claim's condition)."""
+    pending = Q(state=State.PENDING, delivery_time__lte=now) & (Q(retry_at__isnull=True) | Q(retry_at__lte=now))
+    return pending | Q(state=State.SENDING, claimed_at__lt=now - STALE_CLAIM)
+
+
+def claim(schedule_id: int, now: datetime) -> bool:
+    """Take schedule ``schedule_id`` for sending; True for exactly one caller while it is due.
+
+    Two schedules of one user and cadence can both be due (an outage longer than a day, a retry meeting a new
+    buffer); they would read the same unsent rows. So the claim locks the user's open schedules of that cadence
+    (in pk order: no deadlocks) and refuses while a sibling is being sent; the refused one stays pending and due,
+    and the next sweep sends whatever is still unsent.
+    """
+    target = DigestSchedule.objects.filter(pk=schedule_id).values_list("user_id", "cadence").first()
+    if target is None:
+        return False
+    with transaction.atomic():
+        # uses the unique index (user, cadence, delivery_time)
+        siblings = (
+            DigestSchedule.objects.select_for_update()
+            .filter(user_id=target[0], cadence=target[1], state__in=(State.PENDING, State.SENDING))
+            .order_by("pk")
+            .values_list("pk", "state", "claimed_at")
+        )
+        if any(pk != schedule_id and state == State.SENDING and at >= now - STALE_CLAIM for pk, state, at in siblings):
+            return False
+        return DigestSchedule.objects.filter(due(now), pk=schedule_id).update(state=State.SENDING, claimed_at=now) == 1
+
+
+def deliver(schedule_id: int, connection=None) -> str:
+    """Send schedule ``schedule_id`` if it is due and nobody else has; returns the resulting state or "skipped"."""
+    now = timezone.now()
+    if not claim(schedule_id, now):
+        return "skipped"
+    schedule = DigestSchedule.objects.select_related("user", "user__notification_settings").get(pk=schedule_id)
+    user = schedule.user
+    cadence = Cadence(schedule.cadence)
+    # uses index (user, email_sent_on)
+    rows = list(
+        Notification.objects.filter(
+            user_id=user.pk,
+            email=True,
+            email_cadence=cadence,
+            email_sent_on__isnull=True,
+            created__lte=schedule.delivery_time,
+        ).order_by("pk")
+    )
+    keep, dropped = _still_wanted(user.pk, rows)
+    if not keep or not user.email or not user.is_active:
+        reason = "" if keep else "nothing to send"
+        if keep:
+            reason = "inactive user" if not user.is_active else "user has no email address"
+        _finish(schedule, now, State.EMPTY, [], [r.pk for r in dropped], reason)
+        return State.EMPTY.value
+    try:
+        message = compose(Recipient(user.pk, user.email, user.get_full_name(), _language(user)), cadence, keep)
+        if connection is not None:
+            message.connection = connection
+            connection.open()  # a no-op when already open: one SMTP session serves a whole batch
+        message.send(fail_silently=False)
+    except Exception as error:  # SMTP errors, timeouts, a provider backend's own exceptions
+        if connection is not None:
+            connection.close()  # the session may be broken; the next send reopens it
+        return _fail(schedule, now, error)
+    _finish(schedule, now, State.SENT, [r.pk for r in keep], [r.pk for r in dropped], "")
+    return State.SENT.value
+
+
+def _language(user) -> str:
+    try:
+        return user.notification_settings.language
+    except UserNotificationSettings.DoesNotExist:
+        return ""
+
+
+def _still_wanted(user_id: int, rows: list[Notification]) -> tuple[list[Notification], list[Notification]]:
+    """Split rows by the user's preferences now, so an unsubscribe since their creation is honoured."""
+    if not rows:
+        return [], []
+    current = preferences.for_user(user_id)
+    keep, dropped = [], []
+    for row in rows:
+        ntype = registry.get_type(row.notification_type)
+        effective = current.get((ntype.app_name, ntype.preference_key)) if ntype else None
+        (keep if effective is not None and effective.emails else dropped).append(row)
+    return keep, dropped
+
+
+def _finish(schedule: DigestSchedule, claimed: datetime, state: str, sent: list[int], dropped: list[int], note: str):
+    now = timezone.now()
+    with transaction.atomic():
+        # Only the claim's owner may finish: a claim taken over as stale by another worker is theirs now.
+        owned = DigestSchedule.objects.filter(pk=schedule.pk, state=State.SENDING, claimed_at=claimed).update(
+            state=state, sent_at=now if state == State.SENT else None, retry_at=None, last_error=note
+        )
+        if not owned:
+            log.warning("email schedule %s was taken over while sending; leaving it to the new owner", schedule.pk)
+            return
+        if sent:
+            Notification.objects.filter(pk__in=sent, email_sent_on__isnull=True).update(email_sent_on=now)
+        if dropped:
+            # Email no longer applies to them (the user turned it off): never pick them up again.
+            Notification.objects.filter(pk__in=dropped, email_sent_on__isnull=True).update(email=False)
+
+
+def _fail(schedule: DigestSchedule, claimed: datetime, error: BaseException) -> str:
+    """Record a failed send: back to pending with a backoff, or failed after the last retry."""
+    attempts = schedule.attempts + 1
+    message = f"{type(error).__name__}: {error}"[:2000]
+    mine = DigestSchedule.objects.filter(pk=schedule.pk, state=State.SENDING, claimed_at=claimed)
+    if attempts > len(RETRY_MINUTES):
+        mine.update(state=State.FAILED, attempts=attempts, last_error=message, claimed_at=None)
+        log.error("email schedule %s failed for good after %s attempts: %s", schedule.pk, attempts, message)
+        return State.FAILED.value
+    retry_at = timezone.now() + timedelta(minutes=RETRY_MINUTES[attempts - 1])
+    mine.update(state=State.PENDING, attempts=attempts, last_error=message, claimed_at=None, retry_at=retry_at)
+    log.warning("email schedule %s failed (attempt %s), retrying at %s: %s", schedule.pk, attempts, retry_at, message)
+    if not queue.enqueue(queue.DELIVER_EMAIL_SCHEDULE, [schedule.pk], eta=retry_at):
+        log.error("the retry of email schedule %s waits for the due-digest sweep", schedule.pk)
+    return State.PENDING.value

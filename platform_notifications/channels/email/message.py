@@ -1,0 +1,152 @@
+"""Composing a notification email: HTML and text parts from templates, in the user's language, with RFC 8058 headers.
+
+HTML is safe by construction: notification content comes from ``Notification.content`` (every context value
+escaped by ``rendering``) and every other value goes through Django's autoescape.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from platform_notifications.channels.email.tokens import Scope, make_token
+from platform_notifications.config import registry
+from platform_notifications.config.enums import Cadence
+from platform_notifications.config.settings import get_setting
+from platform_notifications.models import Notification
+
+#: Items shown per (app, course) group; the rest are counted behind a "more" link, so a busy week stays readable.
+MAX_ITEMS_PER_GROUP = 5
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    email: str
+    name: str
+    language: str = ""
+
+
+def absolute(url: str | None) -> str:
+    """An absolute http(s) URL for a link in an email; relative paths are joined to ``NOTIFICATIONS_SITE_URL``."""
+    site = str(get_setting("NOTIFICATIONS_SITE_URL")).rstrip("/")
+    if not url:
+        return site + "/"
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url
+    if parts.scheme or parts.netloc:
+        # Another scheme or a protocol-relative URL: never put it in an email.
+        return site + "/"
+    return f"{site}/{url.lstrip('/')}"
+
+
+def unsubscribe_url(user_id: int, scope: Scope) -> str:
+    return absolute(reverse("platform_notifications:email_unsubscribe", args=[make_token(user_id, scope)]))
+
+
+def list_scope(rows: Sequence[Notification]) -> Scope:
+    """What the message's one-click unsubscribe covers: its type, its app, or all email for a mixed digest."""
+    if len({row.notification_type for row in rows}) == 1:
+        try:
+            return Scope.of_type(rows[0].notification_type)
+        except ValueError:
+            return Scope.everything()
+    apps = {row.app_name for row in rows}
+    return Scope.app(apps.pop()) if len(apps) == 1 else Scope.everything()
+
+
+def plain(content_html: str) -> str:
+    """The text part of an item: tags dropped, entities decoded."""
+    return html.unescape(strip_tags(content_html)).strip()
+
+
+def _groups(user_id: int, rows: Sequence[Notification], view_all: str) -> list[dict]:
+    ordered = sorted(rows, key=lambda r: (r.app_name, r.course_id, -r.created.timestamp(), -r.pk))
+    groups = []
+    for (app_name, course_id), members in groupby(ordered, key=lambda r: (r.app_name, r.course_id)):
+        members = list(members)
+        app = registry.get_app(app_name)
+        shown = []
+        for row in members[:MAX_ITEMS_PER_GROUP]:
+            content = row.content
+            shown.append({"html": mark_safe(content), "text": plain(content), "url": absolute(row.content_url)})  # noqa: S308 (escaped by rendering)
+        groups.append(
+            {
+                "app": str(app.info) if app and app.info else app_name,
+                "course": members[0].content_context.get("course_name") or course_id,
+                "count": len(members),
+                "items": shown,
+                "more": len(members) - len(shown),
+                "more_url": view_all,
+                "unsubscribe_url": unsubscribe_url(user_id, Scope.app(app_name)),
+            }
+        )
+    return groups
+
+
+def subject_for(cadence: Cadence, rows: Sequence[Notification]) -> str:
+    count = len(rows)
+    if count == 1 and cadence == Cadence.IMMEDIATELY:
+        line = " ".join(plain(rows[0].content).split())
+        return Truncator(line or _("You have a new notification")).chars(120)
+    if cadence == Cadence.DAILY:
+        template = ngettext(
+            "Your daily digest: %(count)d new notification", "Your daily digest: %(count)d new notifications", count
+        )
+    elif cadence == Cadence.WEEKLY:
+        template = ngettext(
+            "Your weekly digest: %(count)d new notification", "Your weekly digest: %(count)d new notifications", count
+        )
+    else:
+        template = ngettext("You have %(count)d new notification", "You have %(count)d new notifications", count)
+    return template % {"count": count}
+
+
+def compose(recipient: Recipient, cadence: Cadence, rows: Sequence[Notification]) -> EmailMultiAlternatives:
+    """The email for ``rows`` (at least one), ready to send."""
+    scope = list_scope(rows)
+    one_click = unsubscribe_url(recipient.user_id, scope)
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        view_all = get_setting("NOTIFICATIONS_VIEW_ALL_URL") or absolute("/notifications/")
+        context = {
+            "recipient_name": recipient.name,
+            "cadence": cadence.value,
+            "count": len(rows),
+            "groups": _groups(recipient.user_id, rows, view_all),
+            "view_all_url": view_all,
+            "preferences_url": get_setting("NOTIFICATIONS_PREFERENCES_URL") or absolute("/account/notifications/"),
+            "unsubscribe_url": one_click,
+            "unsubscribe_all_url": unsubscribe_url(recipient.user_id, Scope.everything()),
+            "language": translation.get_language(),
+        }
+        subject = subject_for(cadence, rows)
+        text = render_to_string("platform_notifications/email/notifications.txt", context)
+        body = render_to_string("platform_notifications/email/notifications.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=get_setting("NOTIFICATIONS_DEFAULT_FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            # RFC 8058: a mailbox provider POSTs "List-Unsubscribe=One-Click" to this HTTPS URL, without cookies.
+            "List-Unsubscribe": f"<{one_click}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(body, "text/html")
+    return message

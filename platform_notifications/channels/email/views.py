@@ -1,0 +1,62 @@
+"""Unsubscribe views: RFC 8058 one-click (POST) with a confirmation page on GET, and Open edX's path.
+
+No login and no CSRF token: the signed token is the credential, and mail providers POST without cookies.
+GET never changes anything, because link scanners and previews follow GETs.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from platform_notifications.channels.email import ratelimit
+from platform_notifications.channels.email.tokens import InvalidToken, read_token
+from platform_notifications.channels.email.unsubscribe import describe, unsubscribe
+from platform_notifications.config.settings import get_setting
+
+TEMPLATE = "platform_notifications/unsubscribe/page.html"
+RATE_LIMITED = "Too many unsubscribe requests from your address. Please try again in a minute."
+
+
+def _limited(request: HttpRequest) -> bool:
+    return not ratelimit.allow("unsubscribe", request, get_setting("ONE_CLICK_UNSUBSCRIBE_RATE_LIMIT"))
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def one_click(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a confirmation page with a form that POSTs here. POST: unsubscribe (the RFC 8058 request)."""
+    if _limited(request):
+        return render(request, TEMPLATE, {"state": "error", "message": RATE_LIMITED}, status=429)
+    return _page(request, token)
+
+
+def _page(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user_id, scope = read_token(token)
+        if request.method == "POST":
+            unsubscribe(user_id, scope)
+    except InvalidToken as error:
+        return render(request, TEMPLATE, {"state": "error", "message": str(error)}, status=400)
+    state = "done" if request.method == "POST" else "confirm"
+    return render(request, TEMPLATE, {"state": state, "what": describe(scope), "action": request.path})
+
+
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def openedx_update(request: HttpRequest, token: str) -> HttpResponse:
+    """Open edX's ``preferences/update/<token>/``: POST answers ``{"result": "success"}``; GET only confirms."""
+    if _limited(request):
+        return JsonResponse({"error": RATE_LIMITED}, status=429)
+    if request.method != "POST":
+        return _page(request, token)
+    try:
+        unsubscribe(*read_token(token))
+    except InvalidToken as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"result": "success"})

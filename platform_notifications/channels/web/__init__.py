@@ -1,0 +1,1 @@
+"""The web channel: the in-app row itself."""

@@ -1,0 +1,1 @@
+"""Infrastructure every stage stands on: the task queue, SQL id sets, database engine features."""

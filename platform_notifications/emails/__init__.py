@@ -1,1 +1,0 @@
-"""Email: immediate and buffered sends, self-scheduling digests, one-click unsubscribe."""

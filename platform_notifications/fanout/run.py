@@ -1,0 +1,126 @@
+"""Fan a stored request out to its audience, chunk by chunk, exactly once.
+
+Each chunk runs in one transaction that locks the request, reads the next recipients after the cursor,
+loads their preferences, groups, bulk-inserts and advances the cursor: a fan-out that dies half way is
+retried from the last committed chunk and never duplicates a notification. A chunk costs a fixed number
+of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from platform_notifications.audience.resolver import Audience
+from platform_notifications.channels.base import ChunkRows
+from platform_notifications.channels.delivery import ChunkDelivery, deliver_chunk, enabled_channels
+from platform_notifications.config import NotificationType, registry
+from platform_notifications.config.bounds import bounded
+from platform_notifications.fanout import grouping
+from platform_notifications.fanout import insert as chunk_insert
+from platform_notifications.fanout.insert import NewRow
+from platform_notifications.models import NotificationRequest
+from platform_notifications.preferences import effective as preferences
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FanOutResult:
+    created: int = 0
+    grouped: int = 0
+    chunks: int = 0
+
+
+def process_request(request_id: int) -> FanOutResult:
+    """Deliver every remaining chunk of request ``request_id``; safe to call again after any failure."""
+    result = FanOutResult()
+    request = NotificationRequest.objects.filter(pk=request_id).first()
+    if request is None or request.state != NotificationRequest.State.PENDING:
+        return result
+    ntype = registry.get_type(request.notification_type)
+    if ntype is None:
+        # The type was removed from configuration between the request and its fan-out.
+        NotificationRequest.objects.filter(pk=request_id).update(
+            state=NotificationRequest.State.FAILED, last_error="notification type no longer configured"
+        )
+        log.error("request %s: type %s is no longer configured", request_id, request.notification_type)
+        return result
+    audience = Audience(request)
+    size = bounded("NOTIFICATION_CREATION_BATCH_SIZE")
+    while process_chunk(request, ntype, audience, size, result):
+        pass
+    return result
+
+
+def process_chunk(
+    request: NotificationRequest, ntype: NotificationType, audience: Audience, size: int, result: FanOutResult
+) -> bool:
+    """Process the next chunk; return False when the request is finished (or taken over)."""
+    with transaction.atomic():
+        # Locks the request: a redelivered task running beside this one waits here, then sees the
+        # advanced cursor, so no chunk is processed twice.
+        locked = (
+            NotificationRequest.objects.select_for_update().filter(pk=request.pk).values_list("state", "cursor").first()
+        )
+        if locked is None or locked[0] != NotificationRequest.State.PENDING:
+            return False
+        now = timezone.now()
+        chunk = audience.next_chunk(after=locked[1], size=size)
+        if chunk is None:
+            NotificationRequest.objects.filter(pk=request.pk).update(state=NotificationRequest.State.DONE, modified=now)
+            log.info("request %s done: %s created, %s grouped", request.pk, result.created, result.grouped)
+            return False
+        created, grouped = write_chunk(request, ntype, chunk.user_ids, now)
+        result.created += created
+        result.grouped += grouped
+        # Chunks of only inactive or unknown candidates just move the cursor; they are not counted.
+        result.chunks += bool(chunk.user_ids)
+        NotificationRequest.objects.filter(pk=request.pk).update(
+            cursor=chunk.cursor,
+            created_count=F("created_count") + created,
+            grouped_count=F("grouped_count") + grouped,
+            modified=now,
+        )
+    return True
+
+
+def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids: list[int], now) -> tuple[int, int]:
+    """Create (or group) the notifications of one chunk of recipients; returns (created, grouped)."""
+    if not user_ids:
+        return 0, 0
+    channels = enabled_channels()
+    names = {channel.name for channel in channels}
+    email_on, push_on = "email" in names, "push" in names
+    prefs = {
+        uid: eff
+        for uid, eff in preferences.for_users(ntype, user_ids).items()
+        if eff.web or (email_on and eff.emails) or (push_on and eff.push)
+    }
+    if not prefs:
+        return 0, 0
+    merged = grouping.merge_chunk(request, ntype, prefs, now, email_on=email_on, push_on=push_on)
+    merged_users = {row.user_id for row in merged}
+    rows = []
+    for uid, eff in prefs.items():
+        if uid in merged_users:
+            continue
+        emails = email_on and eff.emails
+        cadence = eff.email_cadence if emails else ""
+        rows.append(NewRow(uid, eff.web, emails, push_on and eff.push, cadence))
+    shared = {
+        "course_id": request.course_id,
+        "app_name": request.app_name,
+        "notification_type": request.notification_type,
+        "content_context": grouping.initial_context(request, ntype),
+        "content_url": request.content_url,
+        "group_by_id": request.group_by_id,
+    }
+    # One INSERT for the whole chunk, without model instances (chunk_insert says why).
+    ids = chunk_insert.insert(shared, rows, now)
+    deliver_chunk(ChunkDelivery(request, ntype, ChunkRows(shared, rows, ids, now, merged), prefs, now), channels)
+    return len(rows), len(merged)

@@ -1,0 +1,50 @@
+"""Endpoints beyond Open edX's tray, on their own paths: mark unread, mark everything read, remove one."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from platform_notifications.api import serializers as s
+from platform_notifications.api.base import ApiView
+from platform_notifications.api.errors import TrayError
+from platform_notifications.inbox.views import ERRORS, first_error, own_notification
+from platform_notifications.models import Notification
+
+
+class MarkUnreadView(ApiView):
+    @extend_schema(
+        request=s.NotificationIdSerializer,
+        responses={200: s.MessageSerializer, **ERRORS},
+        summary="Mark one notification unread",
+    )
+    def patch(self, request):
+        body = s.NotificationIdSerializer(data=request.data)
+        if not body.is_valid():
+            raise TrayError(first_error(body))
+        # Seen stays seen: unread brings the row back to attention without raising the unseen count.
+        own_notification(request, body.validated_data["notification_id"]).update(last_read=None)
+        return Response({"message": "Notification marked unread."})
+
+
+class MarkAllReadView(ApiView):
+    @extend_schema(request=None, responses={200: s.MessageSerializer}, summary="Mark every notification read")
+    def patch(self, request):
+        changed = Notification.objects.for_user(request.user).mark_read()
+        return Response({"message": f"{changed} notifications marked read."})
+
+
+class RemoveView(ApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("notification_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses={204: None, **ERRORS},
+        summary="Remove one notification (deletes the row)",
+    )
+    def delete(self, request, notification_id: str):
+        # Matched as text so that a malformed id is a clear 400 rather than an unexplained 404.
+        if not (notification_id.isascii() and notification_id.isdigit()) or len(notification_id) > 18:
+            raise TrayError("notification_id must be a positive integer")
+        own_notification(request, int(notification_id)).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,146 @@
+"""Tray endpoints: unseen counts, the paginated list, mark seen and mark read (the Open edX tray's calls)."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+
+from platform_notifications.api import serializers as s
+from platform_notifications.api.base import ApiView, enabled_app_names, known_app
+from platform_notifications.api.errors import TrayError, TrayNotFound
+from platform_notifications.config import toggles
+from platform_notifications.config.bounds import bounded
+from platform_notifications.inbox.pagination import TrayPagination
+from platform_notifications.models import Notification
+
+ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
+
+
+def first_error(serializer) -> str:
+    """One readable line from a serializer's errors (the tray's error body is a single string)."""
+    field, messages = next(iter(serializer.errors.items()))
+    message = messages[0] if isinstance(messages, list) else messages
+    return str(message) if field == "non_field_errors" else f"{field}: {message}"
+
+
+class CountView(ApiView):
+    @extend_schema(responses={200: s.CountSerializer}, summary="Unseen tray counts, per app")
+    def get(self, request):
+        by_app = dict.fromkeys(enabled_app_names(), 0)
+        show = toggles.ENABLE_NOTIFICATIONS.is_enabled()
+        if show:
+            # One query; uses index (user, last_seen, web).
+            rows = (
+                Notification.objects.for_user(request.user)
+                .in_tray()
+                .unseen()
+                .filter(app_name__in=list(by_app))
+                .values("app_name")
+                .annotate(unseen=Count("id"))
+                .order_by()
+            )
+            by_app.update({row["app_name"]: row["unseen"] for row in rows})
+        return Response(
+            {
+                "show_notifications_tray": show,
+                "count": sum(by_app.values()),
+                "count_by_app_name": by_app,
+                "notification_expiry_days": bounded("NOTIFICATIONS_EXPIRY"),
+                # The tray layout this API serves is the established one; no newer view is offered.
+                "is_new_notification_view_enabled": False,
+            }
+        )
+
+
+BOOLEAN_VALUES = {"true": True, "false": False}
+
+
+@extend_schema(
+    summary="The user's notifications, newest first",
+    parameters=[
+        OpenApiParameter("app_name", str, description="Only this app's notifications"),
+        OpenApiParameter("page", int, description="1-based page number"),
+        OpenApiParameter("page_size", int, description="Items per page (default 10, at most 100)"),
+        OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens; accepted, no effect"),
+        OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
+        OpenApiParameter("course_id", str, description="Only this course's notifications"),
+    ],
+    responses={200: s.NotificationSerializer(many=True), **ERRORS},
+)
+class NotificationListView(ApiView, ListAPIView):
+    serializer_class = s.NotificationSerializer
+    pagination_class = TrayPagination
+
+    def get_queryset(self):
+        params = self.request.query_params
+        app_name = params.get("app_name") or None
+        if app_name is not None:
+            known_app(app_name)
+        unread = params.get("unread")
+        if unread is not None and unread not in BOOLEAN_VALUES:
+            raise TrayError("unread must be true or false")
+        course_id = params.get("course_id")
+        if course_id is not None and len(course_id) > 255:
+            raise TrayError("course_id is too long")
+        if course_id is not None and not course_id.isprintable():
+            # PostgreSQL refuses NUL in text parameters; no course id holds control characters anyway.
+            raise TrayError("course_id contains invalid characters")
+        if not toggles.ENABLE_NOTIFICATIONS.is_enabled():
+            # Master switch off: the tray shows nothing (and the count says so).
+            return Notification.objects.none()
+        # Uses index (user, created): the count and the page both walk one user's rows newest first.
+        rows = (
+            Notification.objects.for_user(self.request.user)
+            .in_tray()
+            .of_app(app_name)
+            .only(*s.ITEM_FIELDS)
+            .order_by("-created", "-id")
+        )
+        if unread is not None:
+            rows = rows.filter(last_read__isnull=BOOLEAN_VALUES[unread])
+        if course_id is not None:
+            rows = rows.filter(course_id=course_id)
+        return rows
+
+
+class MarkSeenView(ApiView):
+    @extend_schema(request=None, responses={200: s.MessageSerializer, **ERRORS}, summary="Mark an app's rows seen")
+    def put(self, request, app_name: str):
+        app = known_app(app_name)
+        # Uses index (user, last_seen, web).
+        changed = Notification.objects.for_user(request.user).of_app(app).filter(web=True).mark_seen()
+        return Response({"message": f"{changed} notifications marked seen."})
+
+    @extend_schema(request=None, responses={200: s.MessageSerializer, **ERRORS}, summary="Mark an app's rows seen")
+    def patch(self, request, app_name: str):
+        return self.put(request, app_name)
+
+
+def own_notification(request, notification_id: int):
+    """The caller's notification ``notification_id``; another user's is reported exactly like a missing one."""
+    rows = Notification.objects.for_user(request.user).filter(pk=notification_id)
+    if not rows.exists():
+        raise TrayNotFound()
+    return rows
+
+
+class MarkReadView(ApiView):
+    @extend_schema(
+        request=s.MarkReadSerializer,
+        responses={200: s.MessageSerializer, **ERRORS},
+        summary="Mark one notification, or every unread row of an app, read",
+    )
+    def patch(self, request):
+        body = s.MarkReadSerializer(data=request.data)
+        if not body.is_valid():
+            raise TrayError(first_error(body))
+        if "notification_id" in body.validated_data:
+            own_notification(request, body.validated_data["notification_id"]).mark_read()
+            return Response({"message": "Notification marked read."})
+        if "app_name" in body.validated_data:
+            app = known_app(body.validated_data["app_name"])
+            changed = Notification.objects.for_user(request.user).of_app(app).mark_read()
+            return Response({"message": f"{changed} notifications marked read."})
+        raise TrayError("send notification_id or app_name")

@@ -1,0 +1,1 @@
+"""Operations: what keeps a running installation healthy (retention)."""

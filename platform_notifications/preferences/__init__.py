@@ -1,0 +1,1 @@
+"""Preferences: what users chose, what is effective (in SQL), and the preferences REST views."""

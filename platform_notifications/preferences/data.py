@@ -1,0 +1,54 @@
+"""The account-settings view of a user's preferences: one entry per app, bundled row, ``non_editable`` map.
+
+Effective values come from ``preferences.for_user`` (the user's choices over the configured defaults); this
+module only decides what the user may see and how it is shaped for the front end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platform_notifications.config import BUNDLED_TYPE, registry
+from platform_notifications.preferences import effective as preferences
+from platform_notifications.preferences.changes import editable_rows, row_defaults
+
+
+def row_info(app_name: str, key: str) -> str:
+    if key == BUNDLED_TYPE:
+        return str(registry.get_app(app_name).info)
+    return str(registry.get_type(key).info)
+
+
+def needs_roles() -> bool:
+    """Whether any configured type is restricted by ``visible_to`` (only then are roles looked up)."""
+    return any(ntype.visible_to for ntype in registry.types().values())
+
+
+def user_preferences(user_id: int, roles: frozenset[str] | None) -> dict[str, dict[str, Any]]:
+    """``data`` of the preferences GET for one user (two queries, whatever the number of types)."""
+    effective = preferences.for_user(user_id)
+    data: dict[str, dict[str, Any]] = {}
+    for app_name, app in registry.apps().items():
+        if not app.enabled:
+            continue
+        keys = editable_rows(app_name, roles)
+        if not keys:
+            continue
+        rows: dict[str, dict[str, Any]] = {}
+        locked: dict[str, list[str]] = {}
+        for key in keys:
+            eff = effective[(app_name, key)]
+            rows[key] = {
+                "web": eff.web,
+                "push": eff.push,
+                # Email with cadence Never sends nothing, so it is shown as off; the cadence is kept as chosen.
+                "email": eff.emails,
+                "email_cadence": eff.email_cadence.value,
+                "info": row_info(app_name, key),
+            }
+            channels = row_defaults(app_name, key).non_editable
+            if channels:
+                # App-level non_editable governs the bundled row: reported here and enforced on PUT.
+                locked[key] = sorted(channel.value for channel in channels)
+        data[app_name] = {"enabled": app.enabled, "notification_types": rows, "non_editable": locked}
+    return data

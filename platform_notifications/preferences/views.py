@@ -1,0 +1,83 @@
+"""Account-settings preferences: ``GET|PUT v3/configurations/`` (and ``v2/`` with the same shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from platform_notifications.api import serializers as s
+from platform_notifications.api.base import ApiView
+from platform_notifications.api.errors import PreferenceInvalid
+from platform_notifications.config import toggles
+from platform_notifications.preferences import changes as preference_changes
+from platform_notifications.preferences.data import needs_roles, user_preferences
+from platform_notifications.preferences.roles import user_roles
+
+REQUIRED = ("notification_app", "notification_type", "notification_channel")
+
+
+def check_body(body: Any) -> dict[str, Any]:
+    """The PUT body as a dict with the always-required fields present, or a 400 listing what is missing."""
+    if not isinstance(body, dict):
+        raise PreferenceInvalid({"non_field_errors": "expected a JSON object"})
+    missing = {name: "This field is required." for name in REQUIRED if body.get(name) in (None, "")}
+    channel = body.get("notification_channel")
+    if channel == preference_changes.CADENCE_CHANNEL and body.get("email_cadence") is None:
+        missing["email_cadence"] = "This field is required when notification_channel is email_cadence."
+    elif channel is not None and channel != preference_changes.CADENCE_CHANNEL and "value" not in body:
+        missing["value"] = "This field is required."
+    if missing:
+        raise PreferenceInvalid(missing)
+    return body
+
+
+class PreferencesView(ApiView):
+    def roles(self, request) -> frozenset[str] | None:
+        return user_roles(request.user) if needs_roles() else None
+
+    @extend_schema(responses={200: s.PreferencesSerializer}, summary="The user's notification preferences")
+    def get(self, request):
+        return Response(
+            {
+                "status": "success",
+                "message": "Notification preferences retrieved successfully.",
+                "show_preferences": toggles.ENABLE_NOTIFICATIONS.is_enabled(),
+                "show_email_preferences": toggles.ENABLE_EMAIL_NOTIFICATIONS.is_enabled(),
+                "data": user_preferences(request.user.pk, self.roles(request)),
+            }
+        )
+
+    @extend_schema(
+        request=s.PreferenceUpdateSerializer,
+        responses={200: s.PreferenceUpdatedSerializer, 400: s.PreferenceErrorSerializer},
+        summary="Change one channel (or the email cadence) of one preference row",
+    )
+    def put(self, request):
+        body = check_body(request.data)
+        try:
+            change = preference_changes.set_choice(
+                request.user.pk,
+                body["notification_app"],
+                body["notification_type"],
+                body["notification_channel"],
+                value=body.get("value"),
+                cadence=body.get("email_cadence"),
+                roles=self.roles(request),
+            )
+        except preference_changes.PreferenceChangeError as exc:
+            raise PreferenceInvalid(exc.errors) from exc
+        return Response(
+            {
+                "status": "success",
+                "message": "Notification preferences update completed.",
+                "show_preferences": toggles.ENABLE_NOTIFICATIONS.is_enabled(),
+                "data": {
+                    "updated_value": change.value,
+                    "notification_type": change.preference_key,
+                    "channel": change.channel,
+                    "app": change.app_name,
+                },
+            }
+        )
