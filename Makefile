@@ -21,6 +21,7 @@ install: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -m "not services and not browser" --ignore=tests/browser
 
 run: $(STAMP)

@@ -17,7 +17,7 @@ import threading
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 15  # seconds a child gets to stop before it is killed
 
 

@@ -6,15 +6,24 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 if TYPE_CHECKING:
     from platform_notifications.config import NotificationType
-    from platform_notifications.fanout.insert import NewRow
     from platform_notifications.models import Notification, NotificationRequest
     from platform_notifications.preferences.effective import Effective
 
 log = logging.getLogger(__name__)
+
+
+class NewRow(NamedTuple):
+    """What varies between the rows of one chunk."""
+
+    user_id: int
+    web: bool
+    email: bool
+    push: bool
+    email_cadence: str
 
 
 class ChunkRows(Sequence["Notification"]):

@@ -12,22 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from django.db import connection
 
+from platform_notifications.channels.base import NewRow
 from platform_notifications.models import Notification
-
-
-class NewRow(NamedTuple):
-    """What varies between the rows of one chunk."""
-
-    user_id: int
-    web: bool
-    email: bool
-    push: bool
-    email_cadence: str
-
 
 #: Columns shared by every row of a chunk, besides the per-user ones above; the rest take SQL NULL/false.
 SHARED = ("course_id", "app_name", "notification_type", "content_context", "content_url", "group_by_id")

@@ -171,3 +171,18 @@ def test_link_from_a_sent_email_unsubscribes(client, email_on, send):
     path = header.strip("<>").split("://", 1)[1].split("/", 1)[1]
     assert client.post("/" + path, ONE_CLICK).status_code == 200
     assert email_pref(user) is False
+
+
+def test_a_project_template_override_wins_over_the_package_copy(client, tmp_path, settings):
+    """The top-level templates/ folder (and a host's own) is where copies of the package's templates override it."""
+    from django.conf import settings as django_settings
+
+    assert django_settings.BASE_DIR / "templates" in django_settings.TEMPLATES[0]["DIRS"]
+    page = tmp_path / "platform_notifications" / "unsubscribe" / "page.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<p>Our own unsubscribe page for {{ user.username|default:'you' }}</p>")
+    settings.TEMPLATES = [{**django_settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    user = UserFactory()
+    response = client.get(url(make_token(user.pk, Scope.everything())))
+    assert response.status_code == 200
+    assert b"Our own unsubscribe page" in response.content
