@@ -10,10 +10,13 @@ export DJANGO_SETTINGS_MODULE ?= settings.test
 .PHONY: run test test-services lint format bench bench-api bench-email schema install clean
 
 $(STAMP): setup.cfg pyproject.toml tutorplugin/pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet -e ".[test,demo]" -e "tutorplugin/[test]"
-	touch $(STAMP)
+	@echo "==> creating $(VENV) (first run only)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing pip, setuptools and wheel"
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	@echo "==> installing platform-notifications with its test and demo extras, and the Tutor plugin (about a minute)"
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[test,demo]" -e "tutorplugin/[test]"
+	@touch $(STAMP)
 
 install: $(STAMP)
 
@@ -25,7 +28,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -m "not services and not browser" --ignore=tests/browser
 
 run: $(STAMP)
-	DJANGO_SETTINGS_MODULE=settings.dev $(BIN)/python -m demo.run
+	@DJANGO_SETTINGS_MODULE=settings.dev $(BIN)/python -m demo.run
 
 # The suites that need real servers (see .ci/run, which also starts any server that is down).
 test-services: $(STAMP)

@@ -21,34 +21,47 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 STOP_TIMEOUT = 15  # seconds a child gets to stop before it is killed
 
 
-def prepare(verbosity: int = 1) -> None:
+def prepare(verbosity: int = 0) -> None:
     """Migrate the database and seed the demo data the first time."""
     import django
     from django.core.management import call_command
 
     django.setup()
-    from demo.seed import DEMO_PASSWORD, DEMO_USERS, is_seeded, seed
+    from demo.seed import is_seeded, seed
 
+    print("==> preparing the database", flush=True)
     call_command("migrate", interactive=False, verbosity=verbosity)
     if not is_seeded():
-        for item in seed():
-            print(f"seeded {item}", flush=True)
-    print(f"\nDemo logins (password for every account: {DEMO_PASSWORD}):", flush=True)
+        print("==> seeding the demo data (first start only)", flush=True)
+        for _item in seed():
+            pass
+
+
+def banner(host: str, port: int, log_dir: Path) -> str:
+    """The one block a user needs: where the demo runs and how to sign in."""
+    from demo.seed import DEMO_PASSWORD, DEMO_USERS
+
+    rule = "=" * 72
+    lines = [rule, f"  The demo platform is running on http://{host}:{port}/", "", "  Sign in as:"]
     for spec in DEMO_USERS:
-        print(f"  {spec['username']:<6} {spec['first_name']} {spec['last_name']} ({spec['role']})", flush=True)
+        lines.append(f"    {spec['username']:<6} {spec['first_name']} {spec['last_name']} ({spec['role']})")
+    lines += [f"  Password for every account: {DEMO_PASSWORD}", ""]
+    lines += [f"  Worker and beat logs: {log_dir}/", "  Ctrl-C stops everything.", rule]
+    return "\n".join(lines)
 
 
 def commands(host: str, port: int, beat: bool) -> dict[str, list[str]]:
     from django.conf import settings
 
     python = sys.executable
-    worker = [python, "-m", "celery", "-A", "settings", "worker", "--loglevel=INFO", "--hostname=demo@%h"]
+    # WARNING and up only: the terminal should show problems, not every task.
+    worker = [python, "-m", "celery", "-A", "settings", "worker", "--loglevel=WARNING", "--hostname=demo@%h"]
     # One process is plenty for a demo, and a single writer is kind to SQLite.
     worker += ["--pool=solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     procs = {"worker": worker}
     if beat:
         schedule = str(settings.CELERY_BEAT_SCHEDULE_FILENAME)
-        procs["beat"] = [python, "-m", "celery", "-A", "settings", "beat", "--loglevel=INFO", "-s", schedule]
+        procs["beat"] = [python, "-m", "celery", "-A", "settings", "beat", "--loglevel=WARNING", "-s", schedule]
     procs["web"] = [python, "-m", "django", "runserver", "--noreload", f"{host}:{port}"]
     return procs
 
@@ -75,21 +88,34 @@ def _wait_listening(host: str, port: int, child: subprocess.Popen, timeout: floa
 
 
 class Supervisor:
-    """Starts the children and stops them all, in reverse order, when asked or when one dies."""
+    """Starts the children and stops them all, in reverse order, when asked or when one dies.
 
-    def __init__(self, procs: dict[str, list[str]]) -> None:
+    The web server writes to the terminal; the worker and beat write to ``var/logs/<name>.log`` so that their
+    start-up banners do not bury the address, and the log's tail is shown if one of them dies.
+    """
+
+    def __init__(self, procs: dict[str, list[str]], log_dir: Path | None = None) -> None:
         self.procs = procs
+        self.log_dir = log_dir
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = threading.Event()
 
+    def log_path(self, name: str) -> Path | None:
+        return self.log_dir / f"{name}.log" if self.log_dir and name != "web" else None
+
     def start(self) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.log_dir:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
         for name, argv in self.procs.items():
+            log_path = self.log_path(name)
+            output = log_path.open("ab") if log_path else subprocess.PIPE
             child = subprocess.Popen(
-                argv, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+                argv, cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
             self.children[name] = child
-            threading.Thread(target=_pump, args=(name, child.stdout), daemon=True).start()
+            if log_path is None:
+                threading.Thread(target=_pump, args=(name, child.stdout), daemon=True).start()
 
     def request_stop(self, signum: int = 0, frame: object = None) -> None:
         self.stopping.set()
@@ -100,6 +126,10 @@ class Supervisor:
             for name, child in self.children.items():
                 if child.poll() is not None:
                     print(f"\n{name} exited with status {child.returncode}; stopping the others.", flush=True)
+                    log_path = self.log_path(name)
+                    if log_path and log_path.exists():
+                        tail = log_path.read_text(errors="replace").splitlines()[-20:]
+                        print(f"last lines of {log_path}:", *tail, sep="\n", flush=True)
                     return 1
         return 0
 
@@ -129,14 +159,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Port {args.port} on {args.host} is in use; stop what uses it or pass --port.", file=sys.stderr)
         return 2
     prepare()
-    supervisor = Supervisor(commands(args.host, args.port, args.beat))
+    from django.conf import settings
+
+    log_dir = Path(settings.VAR_DIR) / "logs"
+    supervisor = Supervisor(commands(args.host, args.port, args.beat), log_dir=log_dir)
     signal.signal(signal.SIGINT, supervisor.request_stop)
     signal.signal(signal.SIGTERM, supervisor.request_stop)
+    print("==> starting the worker, beat and the web server", flush=True)
     supervisor.start()
     status = 0
     try:
         if _wait_listening(args.host, args.port, supervisor.children["web"]):
-            print(f"\nThe demo platform is running on http://{args.host}:{args.port}/ (Ctrl-C to stop)\n", flush=True)
+            print(f"\n{banner(args.host, args.port, log_dir)}\n", flush=True)
         status = supervisor.wait()
     finally:
         supervisor.stop()
