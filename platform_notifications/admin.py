@@ -1,6 +1,7 @@
 """Django admin: notifications, requests and refusals for operators, preferences and digests."""
 
 from django.contrib import admin
+from django.db.models import F
 
 from platform_notifications import models
 
@@ -67,8 +68,15 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(models.UserNotificationSettings)
 class UserNotificationSettingsAdmin(admin.ModelAdmin):
-    list_display = ("user", "timezone", "language", "email_opt_out")
+    list_display = ("user", "timezone", "language", "email_opt_out", "unsubscribe_token_version")
     raw_id_fields = ("user",)
+    readonly_fields = ("unsubscribe_token_version",)
+    actions = ["revoke_unsubscribe_links"]
+
+    @admin.action(description="Revoke the unsubscribe links sent to these users")
+    def revoke_unsubscribe_links(self, request, queryset):
+        changed = queryset.update(unsubscribe_token_version=F("unsubscribe_token_version") + 1)
+        self.message_user(request, f"Revoked the unsubscribe links of {changed} users.")
 
 
 @admin.register(models.CourseMembership)

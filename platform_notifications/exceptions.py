@@ -35,3 +35,10 @@ class UnknownAudienceFilter(NotificationRequestError):
 
 class InvalidNotificationData(NotificationRequestError):
     """Anything else malformed (wrong types, oversized values)."""
+
+
+class NotificationNotStored(NotificationRequestError):
+    """The database refused to store the request (it was rolled back to its own savepoint).
+
+    Nothing was created and the caller's transaction is intact; the request can be sent again.
+    """

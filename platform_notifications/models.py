@@ -132,6 +132,8 @@ class UserNotificationSettings(models.Model):
     # Set by "unsubscribe from all email": email is off for every type without an explicit choice,
     # including types added later.
     email_opt_out = models.BooleanField(default=False)
+    # Raised to revoke every unsubscribe link sent so far (tokens carry the version they were made with).
+    unsubscribe_token_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "user notification settings"

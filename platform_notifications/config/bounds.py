@@ -17,6 +17,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "NOTIFICATION_CREATION_BATCH_SIZE": (1, 10000),
     "NOTIFICATIONS_PURGE_BATCH_SIZE": (1, 30000),
     "NOTIFICATION_REQUEST_STALE_MINUTES": (1, 24 * 60),
+    # Below 30 days a link would stop working sooner than anti-spam law allows.
+    "NOTIFICATIONS_UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS": (30, 36500),
 }
 
 

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_HOUR": 17,
     "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE": 0,
     "ONE_CLICK_UNSUBSCRIBE_RATE_LIMIT": "100/m",
+    # Days an unsubscribe link keeps working: well past the 30 days anti-spam law (CAN-SPAM) requires.
+    "NOTIFICATIONS_UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS": 365,
     "NOTIFICATION_TYPES_OVERRIDE": {},
     "NOTIFICATION_APPS_OVERRIDE": {},
     # Extra apps and types a platform defines in settings, merged with the shipped defaults.

@@ -7,6 +7,7 @@ is checked here, in the producer's call, so a bad request is refused up front in
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,6 +21,14 @@ MAX_URL_LENGTH = 2048
 MAX_COURSE_KEY_LENGTH = 255
 #: User ids are stored in signed 64-bit columns (and SQLite cannot bind anything larger).
 MAX_USER_ID = 2**63 - 1
+#: Integers anywhere in a request: what every engine's JSON and integer columns hold without loss.
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+#: Deeper JSON is refused: MariaDB's JSON functions stop at 32 levels and no template needs more than a few.
+MAX_DEPTH = 16
+#: The encoded context; far below MariaDB's ``max_allowed_packet`` and above any template's needs.
+MAX_CONTEXT_BYTES = 1024 * 1024
+#: NUL (PostgreSQL text and jsonb refuse it) and lone surrogates (not encodable as UTF-8 by any driver).
+UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
 
 def notification_type(app_name: Any, type_name: Any) -> NotificationType:
@@ -49,12 +58,57 @@ def context(ntype: NotificationType, value: Any) -> dict[str, Any]:
         raise errors.MissingContextVariables(
             f"notification type {ntype.name!r} needs context variables {', '.join(missing)}"
         )
+    storable(value, "context")
     try:
-        # Stored in a JSON column: a value the encoder refuses would fail the producer's transaction.
-        json.dumps(dict(value), allow_nan=False)
-    except (TypeError, ValueError) as error:
+        encoded = json.dumps(dict(value), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as error:
         raise errors.InvalidNotificationData(f"context must be JSON-serialisable: {error}") from error
+    if len(encoded) > MAX_CONTEXT_BYTES:
+        raise errors.InvalidNotificationData(f"context is larger than {MAX_CONTEXT_BYTES} bytes as JSON")
     return dict(value)
+
+
+def text(value: str, what: str) -> str:
+    """``value`` unless it holds a character no database stores (NUL, a lone surrogate)."""
+    found = UNSTORABLE_CHARACTERS.search(value)
+    if found:
+        name = "NUL" if found.group() == "\x00" else "a lone surrogate"
+        raise errors.InvalidNotificationData(f"{what} holds {name} at position {found.start()}, which cannot be stored")
+    return value
+
+
+def storable(value: Any, what: str) -> None:
+    """Refuse anything in a JSON-ish ``value`` that one of SQLite, PostgreSQL or MariaDB cannot store as JSON.
+
+    The JSON encoder accepts NaN, infinities, NUL and lone surrogates, but the databases refuse them (and
+    PostgreSQL aborts the whole surrounding transaction when they do); checking here gives the producer a
+    clear reason instead. Walks iteratively, so a deeply nested value is refused rather than overflowing.
+    """
+    stack: list[tuple[Any, str, int]] = [(value, what, 0)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise errors.InvalidNotificationData(f"{what} is nested deeper than {MAX_DEPTH} levels")
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, str):
+            text(item, where)
+        elif isinstance(item, int):
+            if not MIN_INT <= item <= MAX_INT:
+                raise errors.InvalidNotificationData(f"{where}: the integer does not fit in 64 bits")
+        elif isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                raise errors.InvalidNotificationData(f"{where} is {item!r}, which JSON cannot hold")
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str):
+                    raise errors.InvalidNotificationData(f"{where}: keys must be strings, got {key!r}")
+                text(key, f"a key of {where}")
+                stack.append((child, f"{where}[{key!r}]", depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((child, f"{where}[{index}]", depth + 1) for index, child in enumerate(item))
+        else:
+            raise errors.InvalidNotificationData(f"{where} must be JSON-serialisable, got a {type(item).__name__}")
 
 
 def user_id(value: Any, what: str) -> int:
@@ -83,6 +137,8 @@ def content_url(url: Any) -> str:
     # and read a backslash as a slash ("/\evil.com" is protocol-relative to them).
     if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url) or "\\" in url:
         raise errors.InvalidContentUrl(f"content_url contains whitespace, control characters or '\\': {url!r}")
+    if UNSTORABLE_CHARACTERS.search(url):
+        raise errors.InvalidContentUrl(f"content_url holds a lone surrogate: {url!r}")
     parts = urlsplit(url)
     if parts.scheme:
         if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
@@ -94,7 +150,7 @@ def content_url(url: Any) -> str:
 
 def course_key(value: Any, required: bool) -> str:
     """The course key as stored (its string form); a course-wide audience needs one."""
-    key = "" if value is None else str(value)
+    key = "" if value is None else text(str(value), "course_key")
     if required and not key:
         raise errors.InvalidNotificationData("a course-wide notification needs a course_key")
     if len(key) > MAX_COURSE_KEY_LENGTH:
@@ -132,9 +188,11 @@ def audience_filters(filters: Any, course_id: str) -> dict[str, list]:
     for key, values in filters.items():
         if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
             raise errors.InvalidNotificationData(f"audience filter {key!r} must be a list")
+        values = list(values)
+        storable(values, f"audience filter {key!r}")
         audience_filter = filter_instance(key)
         audience_filter.clean_course_id(course_id)
-        cleaned[key] = sorted(set(audience_filter.clean_values(key, list(values))), key=str)
+        cleaned[key] = sorted(set(audience_filter.clean_values(key, values)), key=str)
     if not cleaned:
         filter_instance(LEARNERS).clean_course_id(course_id)
     return cleaned

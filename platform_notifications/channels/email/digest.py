@@ -87,7 +87,10 @@ def deliver(schedule_id: int, connection=None) -> str:
         _finish(schedule, now, State.EMPTY, [], [r.pk for r in dropped], reason)
         return State.EMPTY.value
     try:
-        message = compose(Recipient(user.pk, user.email, user.get_full_name(), _language(user)), cadence, keep)
+        own = _own_settings(user)
+        language, version = (own.language, own.unsubscribe_token_version) if own else ("", 0)
+        recipient = Recipient(user.pk, user.email, user.get_full_name(), language, version)
+        message = compose(recipient, cadence, keep)
         if connection is not None:
             message.connection = connection
             connection.open()  # a no-op when already open: one SMTP session serves a whole batch
@@ -100,11 +103,11 @@ def deliver(schedule_id: int, connection=None) -> str:
     return State.SENT.value
 
 
-def _language(user) -> str:
+def _own_settings(user) -> UserNotificationSettings | None:
     try:
-        return user.notification_settings.language
+        return user.notification_settings
     except UserNotificationSettings.DoesNotExist:
-        return ""
+        return None
 
 
 def _still_wanted(user_id: int, rows: list[Notification]) -> tuple[list[Notification], list[Notification]]:

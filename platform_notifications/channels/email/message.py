@@ -39,6 +39,8 @@ class Recipient:
     email: str
     name: str
     language: str = ""
+    #: The user's unsubscribe token version (``tokens.current_version``), loaded with the user.
+    token_version: int = 0
 
 
 def absolute(url: str | None) -> str:
@@ -55,8 +57,9 @@ def absolute(url: str | None) -> str:
     return f"{site}/{url.lstrip('/')}"
 
 
-def unsubscribe_url(user_id: int, scope: Scope) -> str:
-    return absolute(reverse("platform_notifications:email_unsubscribe", args=[make_token(user_id, scope)]))
+def unsubscribe_url(user_id: int, scope: Scope, version: int | None = None) -> str:
+    token = make_token(user_id, scope, version)
+    return absolute(reverse("platform_notifications:email_unsubscribe", args=[token]))
 
 
 def list_scope(rows: Sequence[Notification]) -> Scope:
@@ -75,7 +78,7 @@ def plain(content_html: str) -> str:
     return html.unescape(strip_tags(content_html)).strip()
 
 
-def _groups(user_id: int, rows: Sequence[Notification], view_all: str) -> list[dict]:
+def _groups(user_id: int, rows: Sequence[Notification], view_all: str, version: int) -> list[dict]:
     ordered = sorted(rows, key=lambda r: (r.app_name, r.course_id, -r.created.timestamp(), -r.pk))
     groups = []
     for (app_name, course_id), members in groupby(ordered, key=lambda r: (r.app_name, r.course_id)):
@@ -93,7 +96,7 @@ def _groups(user_id: int, rows: Sequence[Notification], view_all: str) -> list[d
                 "items": shown,
                 "more": len(members) - len(shown),
                 "more_url": view_all,
-                "unsubscribe_url": unsubscribe_url(user_id, Scope.app(app_name)),
+                "unsubscribe_url": unsubscribe_url(user_id, Scope.app(app_name), version),
             }
         )
     return groups
@@ -120,18 +123,19 @@ def subject_for(cadence: Cadence, rows: Sequence[Notification]) -> str:
 def compose(recipient: Recipient, cadence: Cadence, rows: Sequence[Notification]) -> EmailMultiAlternatives:
     """The email for ``rows`` (at least one), ready to send."""
     scope = list_scope(rows)
-    one_click = unsubscribe_url(recipient.user_id, scope)
+    version = recipient.token_version
+    one_click = unsubscribe_url(recipient.user_id, scope, version)
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         view_all = get_setting("NOTIFICATIONS_VIEW_ALL_URL") or absolute("/notifications/")
         context = {
             "recipient_name": recipient.name,
             "cadence": cadence.value,
             "count": len(rows),
-            "groups": _groups(recipient.user_id, rows, view_all),
+            "groups": _groups(recipient.user_id, rows, view_all, version),
             "view_all_url": view_all,
             "preferences_url": get_setting("NOTIFICATIONS_PREFERENCES_URL") or absolute("/account/notifications/"),
             "unsubscribe_url": one_click,
-            "unsubscribe_all_url": unsubscribe_url(recipient.user_id, Scope.everything()),
+            "unsubscribe_all_url": unsubscribe_url(recipient.user_id, Scope.everything(), version),
             "language": translation.get_language(),
         }
         subject = subject_for(cadence, rows)

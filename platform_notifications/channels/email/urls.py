@@ -9,4 +9,5 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.one_click, name="email_unsubscribe"),
     # The path Open edX's emails and front end use.
     path("preferences/update/<str:token>/", views.openedx_update, name="email_preferences_update"),
+    path("unsubscribe-links/revoke/", views.RevokeLinksView.as_view(), name="revoke_unsubscribe_links"),
 ]

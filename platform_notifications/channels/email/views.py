@@ -1,7 +1,9 @@
 """Unsubscribe views: RFC 8058 one-click (POST) with a confirmation page on GET, and Open edX's path.
 
 No login and no CSRF token: the signed token is the credential, and mail providers POST without cookies.
-GET never changes anything, because link scanners and previews follow GETs.
+GET never changes anything, because link scanners and previews follow GETs. An invalid, expired or revoked
+link changes nothing either and points to the preferences page. A signed-in user can revoke every link
+sent to them so far (``unsubscribe-links/revoke/``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from platform_notifications.channels.email import ratelimit
+from platform_notifications.api import serializers as s
+from platform_notifications.api.base import ApiView
+from platform_notifications.channels.email import ratelimit, tokens
+from platform_notifications.channels.email.message import absolute
 from platform_notifications.channels.email.tokens import InvalidToken, read_token
 from platform_notifications.channels.email.unsubscribe import describe, unsubscribe
 from platform_notifications.config.settings import get_setting
@@ -41,9 +49,20 @@ def _page(request: HttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             unsubscribe(user_id, scope)
     except InvalidToken as error:
-        return render(request, TEMPLATE, {"state": "error", "message": str(error)}, status=400)
+        return _refused(request, error)
     state = "done" if request.method == "POST" else "confirm"
     return render(request, TEMPLATE, {"state": state, "what": describe(scope), "action": request.path})
+
+
+def _refused(request: HttpRequest, error: InvalidToken) -> HttpResponse:
+    # 410 for a genuine link that no longer works (expired, revoked): mail providers stop retrying it.
+    status = 410 if isinstance(error, tokens.ExpiredToken | tokens.RevokedToken) else 400
+    context = {"state": "error", "message": str(error), "preferences_url": preferences_url()}
+    return render(request, TEMPLATE, context, status=status)
+
+
+def preferences_url() -> str:
+    return get_setting("NOTIFICATIONS_PREFERENCES_URL") or absolute("/account/notifications/")
 
 
 @csrf_exempt
@@ -58,5 +77,15 @@ def openedx_update(request: HttpRequest, token: str) -> HttpResponse:
     try:
         unsubscribe(*read_token(token))
     except InvalidToken as error:
-        return JsonResponse({"error": str(error)}, status=400)
+        status = 410 if isinstance(error, tokens.ExpiredToken | tokens.RevokedToken) else 400
+        return JsonResponse({"error": str(error), "preferences_url": preferences_url()}, status=status)
     return JsonResponse({"result": "success"})
+
+
+class RevokeLinksView(ApiView):
+    """The signed-in user revokes every unsubscribe link sent to them so far (a forwarded email, say)."""
+
+    @extend_schema(request=None, responses={200: s.MessageSerializer}, summary="Revoke my unsubscribe links")
+    def post(self, request: Request) -> Response:
+        tokens.revoke(request.user.pk)
+        return Response({"message": "Every unsubscribe link sent to you so far no longer works."})
