@@ -37,6 +37,11 @@ DEFAULTS: dict[str, Any] = {
     # Audience filter classes per key; ``None`` picks Open edX's when its models are installed,
     # the standalone ``CourseMembership`` ones otherwise.
     "NOTIFICATION_AUDIENCE_FILTERS": None,
+    # Type filters by name (a type's ``filters`` key), merged over the host's: Open edX's
+    # ``filter_audit_expired_users_with_no_role`` reads Open edX's models when they are installed, the
+    # standalone ``CourseMembership.audit_access_expires`` otherwise. Values: a class with ``excluded(course_id,
+    # user_ids)`` or a function of the same arguments, returning the ids to drop.
+    "NOTIFICATION_TYPE_FILTERS": {},
     # Channel classes, in delivery order.
     "NOTIFICATION_CHANNELS": [
         "platform_notifications.channels.web.channel.WebChannel",
