@@ -51,6 +51,10 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to ``f(user) -> set[str] | None``: the roles a user holds, for ``visible_to`` preference rows
     # (``None``: the standalone resolver from ``CourseMembership``).
     "NOTIFICATION_USER_ROLES_FUNCTION": None,
+    # Dotted path to a class with ``time_zones(user_ids)`` and ``language(user)`` (``channels.email.locale``);
+    # None: Open edX's account preferences (``time_zone``, ``pref-lang``) when Open edX is installed, else the
+    # stored ``UserNotificationSettings``.
+    "NOTIFICATION_LOCALE_SOURCE": None,
     # Absolute base URL used in emails (links must work outside the site).
     "NOTIFICATIONS_SITE_URL": "http://localhost:8000",
     # Pages emails link to ("manage preferences", "view all"); None: a path under NOTIFICATIONS_SITE_URL.

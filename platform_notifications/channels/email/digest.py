@@ -15,11 +15,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from platform_notifications.channels.email import locale
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.config import registry
 from platform_notifications.config.enums import Cadence
 from platform_notifications.core import queue
-from platform_notifications.models import DigestSchedule, Notification, UserNotificationSettings
+from platform_notifications.models import DigestSchedule, Notification
 from platform_notifications.preferences import effective as preferences
 
 log = logging.getLogger(__name__)
@@ -101,10 +102,7 @@ def deliver(schedule_id: int, connection=None) -> str:
 
 
 def _language(user) -> str:
-    try:
-        return user.notification_settings.language
-    except UserNotificationSettings.DoesNotExist:
-        return ""
+    return locale.language(user)
 
 
 def _still_wanted(user_id: int, rows: list[Notification]) -> tuple[list[Notification], list[Notification]]:
