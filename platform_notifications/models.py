@@ -250,6 +250,9 @@ class CourseMembership(models.Model):
     discussion_role = models.CharField(max_length=32, blank=True, default="Student")
     cohort_id = models.IntegerField(null=True, blank=True)
     team_id = models.CharField(max_length=255, blank=True, default="")
+    audit_access_expires = models.DateTimeField(
+        null=True, blank=True, help_text="When an audit learner's access ends (empty: never); see the audit filter"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "course_id"], name="pn_member_unique")]

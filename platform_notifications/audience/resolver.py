@@ -17,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
+from platform_notifications.audience.typefilters import TypeFilter, type_filter, type_filter_paths
+from platform_notifications.config.registry import registry
 from platform_notifications.config.settings import get_setting
 from platform_notifications.core.idsets import lookup
 from platform_notifications.exceptions import InvalidNotificationData
@@ -77,6 +79,9 @@ class IntegerValuesFilter(AudienceFilter):
         return cleaned
 
 
+__all__ = ["Audience", "AudienceFilter", "IntegerValuesFilter", "TypeFilter", "type_filter_paths"]
+
+
 def filter_paths() -> dict[str, str]:
     configured = get_setting("NOTIFICATION_AUDIENCE_FILTERS")
     if configured is not None:
@@ -109,6 +114,10 @@ class Audience:
     def __init__(self, request: NotificationRequest) -> None:
         self.request = request
         self._candidates: list[int] | None = None
+        ntype = registry.get_type(request.notification_type)
+        # The type's ``filters`` (Open edX: audit-expired learners without a role) are course rules.
+        names = ntype.filters if ntype is not None and request.course_id else ()
+        self._type_filters: list[TypeFilter] = [type_filter(name) for name in names]
         if request.kind == NotificationRequest.Kind.USERS:
             self._candidates = [uid for uid in request.user_ids if uid != request.sender_id]
         else:
@@ -141,13 +150,23 @@ class Audience:
             active = set(
                 get_user_model().objects.filter(**lookup("id", candidates), is_active=True).values_list("id", flat=True)
             )
-            return Chunk([uid for uid in candidates if uid in active], candidates[-1])
+            return Chunk(self._filtered([uid for uid in candidates if uid in active]), candidates[-1])
         candidates = self._course_candidates(after, size)
         if not candidates:
             return None
         # Inactive users and the sender are skipped; the cursor still moves past them.
         sender = self.request.sender_id
-        return Chunk([uid for uid, active in candidates if active and uid != sender], candidates[-1][0])
+        kept = [uid for uid, active in candidates if active and uid != sender]
+        return Chunk(self._filtered(kept), candidates[-1][0])
+
+    def _filtered(self, user_ids: list[int]) -> list[int]:
+        """``user_ids`` less those the type's filters drop (one filter call per chunk each)."""
+        if not self._type_filters or not user_ids:
+            return user_ids
+        dropped: set[int] = set()
+        for type_filter_ in self._type_filters:
+            dropped.update(type_filter_.excluded(self.request.course_id, user_ids))
+        return [uid for uid in user_ids if uid not in dropped] if dropped else user_ids
 
 
 def _first_ids(user_ids: QuerySet, after: int, size: int) -> list[int]:

@@ -114,25 +114,27 @@ def _check_overrides(apps: dict, types: dict) -> list:
 
 
 def _check_plugins(types: dict) -> list:
-    from platform_notifications.audience.resolver import filter_classes, filter_paths
+    from platform_notifications.audience.resolver import filter_paths, type_filter_paths
 
     problems: list = []
+    type_filters = type_filter_paths()
     for key, path in {
         **filter_paths(),
+        **{f"type filter {name}": path for name, path in type_filters.items()},
         **{f"channel {p}": p for p in get_setting("NOTIFICATION_CHANNELS")},
     }.items():
         try:
             import_string(path)
         except ImportError as error:
             problems.append(Error(f"{key}: cannot import {path!r}: {error}", id="platform_notifications.E007"))
-    known = set(filter_classes())
+    known = set(type_filters)
     for name, ntype in types.items():
         unknown = set(ntype.filters) - known
         if unknown:
             problems.append(
                 Error(
-                    f"notification type {name!r} uses unknown audience filters {sorted(unknown)}",
-                    hint=f"Known: {', '.join(sorted(known))}",
+                    f"notification type {name!r} uses unknown filters {sorted(unknown)}",
+                    hint=f"Known (NOTIFICATION_TYPE_FILTERS): {', '.join(sorted(known))}",
                     id="platform_notifications.E008",
                 )
             )

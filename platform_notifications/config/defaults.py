@@ -1,5 +1,12 @@
 """The apps and types shipped by default: Open edX's ``discussion``, ``updates`` and ``grading``.
 
+Channel defaults, locked channels, ``visible_to`` and ``filters`` are Open edX's as shipped in Verawood
+(``openedx/core/djangoapps/notifications/base_notification.py``): only the seven discussion activity types
+share the app's bundled row; every other type, ``course_updates`` included, has its own row. Each app's
+bundled defaults are web, email and push on, Daily, nothing locked; each own-row type locks ``push``.
+``ora_reminder`` is this project's own type (Open edX has no such type); it takes ``ora_grade_assigned``'s
+defaults. ``tests/foundation/test_default_table.py`` pins the whole table.
+
 Templates are ``str.format`` strings producing HTML; ``{p}`` and ``{strong}`` stand for tag names and every
 other field is a context variable (HTML-escaped when rendered).
 """
@@ -12,6 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 FORUM_MODERATORS = ["Administrator", "Moderator", "Community TA"]
 COURSE_STAFF = ["staff", "instructor"]
+#: Open edX's filter dropping learners whose audit access expired and who hold no course or forum role.
+AUDIT_EXPIRED = "filter_audit_expired_users_with_no_role"
+#: What every own-row type locks in Open edX: push is not offered to learners.
+PUSH_LOCKED = ["push"]
 
 DEFAULT_APPS: dict[str, dict[str, Any]] = {
     "discussion": {
@@ -19,7 +30,7 @@ DEFAULT_APPS: dict[str, dict[str, Any]] = {
         "info": _("Activity in the course discussion forums"),
         "web": True,
         "email": True,
-        "push": False,
+        "push": True,
         "email_cadence": "Daily",
         "non_editable": [],
     },
@@ -28,7 +39,7 @@ DEFAULT_APPS: dict[str, dict[str, Any]] = {
         "info": _("Announcements from the course team"),
         "web": True,
         "email": True,
-        "push": False,
+        "push": True,
         "email_cadence": "Daily",
         "non_editable": [],
     },
@@ -37,7 +48,7 @@ DEFAULT_APPS: dict[str, dict[str, Any]] = {
         "info": _("Grades and assessment reminders"),
         "web": True,
         "email": True,
-        "push": False,
+        "push": True,
         "email_cadence": "Daily",
         "non_editable": [],
     },
@@ -51,17 +62,24 @@ def _bundled(app: str, template: str, context: dict[str, str], **extra: Any) -> 
         "use_app_defaults": True,
         "content_template": template,
         "content_context": context,
+        "filters": [AUDIT_EXPIRED],
         **extra,
     }
 
 
-def _own(app: str, template: str, context: dict[str, str], **extra: Any) -> dict[str, Any]:
-    """A type with its own channel defaults and its own preference row."""
+def _own(app: str, template: str, context: dict[str, str], *, web: bool, email: bool, **extra: Any) -> dict[str, Any]:
+    """A type with its own preference row: push off and locked, Daily, audit-expired learners filtered out."""
     return {
         "notification_app": app,
         "use_app_defaults": False,
         "content_template": template,
         "content_context": context,
+        "web": web,
+        "email": email,
+        "push": False,
+        "email_cadence": "Daily",
+        "non_editable": PUSH_LOCKED,
+        "filters": [AUDIT_EXPIRED],
         **extra,
     }
 
@@ -140,8 +158,6 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         ),
         web=False,
         email=False,
-        push=False,
-        email_cadence="Daily",
         info=_("New discussion posts in your courses"),
     ),
     "new_question_post": _own(
@@ -150,8 +166,6 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         POSTER,
         web=False,
         email=False,
-        push=False,
-        email_cadence="Daily",
         info=_("New questions in your courses"),
     ),
     "content_reported": _own(
@@ -164,10 +178,9 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         },
         web=True,
         email=True,
-        push=False,
-        email_cadence="Daily",
         visible_to=FORUM_MODERATORS,
-        filters=["discussion_roles"],
+        # Open edX sends reported content to moderators whatever their enrollment: no audit filter.
+        filters=[],
         info=_("Reported content (moderators only)"),
     ),
     "new_instructor_all_learners_post": _own(
@@ -175,15 +188,15 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "<{p}>Your instructor posted <{strong}>{post_title}</{strong}></{p}>",
         {"post_title": "Title of the post"},
         web=True,
-        email=False,
-        push=False,
-        email_cadence="Daily",
+        email=True,
         info=_("Posts from instructors to all learners"),
     ),
-    "course_updates": _bundled(
+    "course_updates": _own(
         "updates",
         "<{p}><{strong}>Course update:</{strong}> {course_update_content}</{p}>",
         {"course_update_content": "Text of the update"},
+        web=True,
+        email=True,
         info=_("Course updates"),
     ),
     "ora_staff_notifications": _own(
@@ -195,8 +208,6 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         ),
         web=True,
         email=False,
-        push=False,
-        email_cadence="Daily",
         visible_to=COURSE_STAFF,
         info=_("New submissions to review (course staff)"),
     ),
@@ -210,8 +221,6 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         },
         web=True,
         email=True,
-        push=False,
-        email_cadence="Daily",
         info=_("Your grade on an assessment"),
     ),
     "ora_reminder": _own(
@@ -220,8 +229,6 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         {"ora_name": "Name of the open response assessment", "pending_step": "The step still to do"},
         web=True,
         email=True,
-        push=False,
-        email_cadence="Daily",
         info=_("Reminders about unfinished assessments"),
     ),
 }

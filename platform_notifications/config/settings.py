@@ -39,6 +39,11 @@ DEFAULTS: dict[str, Any] = {
     # Audience filter classes per key; ``None`` picks Open edX's when its models are installed,
     # the standalone ``CourseMembership`` ones otherwise.
     "NOTIFICATION_AUDIENCE_FILTERS": None,
+    # Type filters by name (a type's ``filters`` key), merged over the host's: Open edX's
+    # ``filter_audit_expired_users_with_no_role`` reads Open edX's models when they are installed, the
+    # standalone ``CourseMembership.audit_access_expires`` otherwise. Values: a class with ``excluded(course_id,
+    # user_ids)`` or a function of the same arguments, returning the ids to drop.
+    "NOTIFICATION_TYPE_FILTERS": {},
     # Channel classes, in delivery order.
     "NOTIFICATION_CHANNELS": [
         "platform_notifications.channels.web.channel.WebChannel",
@@ -48,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to ``f(user) -> set[str] | None``: the roles a user holds, for ``visible_to`` preference rows
     # (``None``: the standalone resolver from ``CourseMembership``).
     "NOTIFICATION_USER_ROLES_FUNCTION": None,
+    # Dotted path to a class with ``time_zones(user_ids)`` and ``language(user)`` (``channels.email.locale``);
+    # None: Open edX's account preferences (``time_zone``, ``pref-lang``) when Open edX is installed, else the
+    # stored ``UserNotificationSettings``.
+    "NOTIFICATION_LOCALE_SOURCE": None,
     # Absolute base URL used in emails (links must work outside the site).
     "NOTIFICATIONS_SITE_URL": "http://localhost:8000",
     # Pages emails link to ("manage preferences", "view all"); None: a path under NOTIFICATIONS_SITE_URL.

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('platform_notifications', '0001_initial'),
+        ("platform_notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='digestschedule',
-            name='retry_at',
+            model_name="digestschedule",
+            name="retry_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

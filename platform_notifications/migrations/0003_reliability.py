@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('platform_notifications', '0002_email_retry_at'),
+        ("platform_notifications", "0002_email_retry_at"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='usernotificationsettings',
-            name='unsubscribe_token_version',
+            model_name="usernotificationsettings",
+            name="unsubscribe_token_version",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

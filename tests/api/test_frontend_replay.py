@@ -92,7 +92,13 @@ def test_preferences_page_session(api, user, all_flags_on):
     apps = body["data"]
     assert set(apps) == {"discussion", "updates", "grading"}
     discussion = apps["discussion"]
-    assert discussion["enabled"] is True and discussion["nonEditable"] == {}
+    assert discussion["enabled"] is True
+    # As Open edX ships: push locked on every own-row type, nothing on the bundled row.
+    assert discussion["nonEditable"] == {
+        "newDiscussionPost": ["push"],
+        "newQuestionPost": ["push"],
+        "newInstructorAllLearnersPost": ["push"],
+    }
     row = discussion["notificationTypes"]["groupedNotification"]
     assert set(row) == {"web", "push", "email", "emailCadence", "info"}
 
@@ -102,16 +108,16 @@ def test_preferences_page_session(api, user, all_flags_on):
             {
                 "notificationApp": "discussion",
                 "notificationType": snake_case(type_key),
-                "notificationChannel": "push",
-                "value": True,
+                "notificationChannel": "web",
+                "value": False,
             }
         )
         updated = camel_case_object(api.put("v3/configurations/", request).json())
         assert updated["status"] == "success"
         assert updated["data"] == {
-            "updatedValue": True,
+            "updatedValue": False,
             "notificationType": snake_case(type_key),
-            "channel": "push",
+            "channel": "web",
             "app": "discussion",
         }
 

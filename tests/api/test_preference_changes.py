@@ -11,16 +11,16 @@ from platform_notifications.preferences import effective as preferences
 pytestmark = pytest.mark.django_db
 
 
-def effective(user, app="updates", key="grouped_notification"):
+def effective(user, app="discussion", key="grouped_notification"):
     return preferences.for_user(user.pk)[(app, key)]
 
 
-def own(user, app="updates", key="grouped_notification"):
+def own(user, app="discussion", key="grouped_notification"):
     return NotificationPreference.objects.get(user=user, app_name=app, notification_type=key)
 
 
 def test_stores_only_the_chosen_channel(user):
-    preference_changes.set_choice(user.pk, "updates", "grouped_notification", "push", value=True)
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "push", value=True)
     row = own(user)
     assert (row.web, row.email, row.push, row.email_cadence) == (None, None, True, None)
 
@@ -35,32 +35,34 @@ def test_stores_only_the_chosen_channel(user):
     ],
 )
 def test_email_on_never_leaves_a_cadence_that_sends(user, app_wide, default, stored, in_effect):
-    NotificationPreference.objects.create(user=user, app_name="updates", notification_type="*", email_cadence=app_wide)
     NotificationPreference.objects.create(
-        user=user, app_name="updates", notification_type="grouped_notification", email=False, email_cadence="Never"
+        user=user, app_name="discussion", notification_type="*", email_cadence=app_wide
     )
-    with override_settings(NOTIFICATION_APPS_OVERRIDE={"updates": {"email_cadence": default}}):
-        preference_changes.set_choice(user.pk, "updates", "grouped_notification", "email", value=True)
+    NotificationPreference.objects.create(
+        user=user, app_name="discussion", notification_type="grouped_notification", email=False, email_cadence="Never"
+    )
+    with override_settings(NOTIFICATION_APPS_OVERRIDE={"discussion": {"email_cadence": default}}):
+        preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email", value=True)
         assert own(user).email_cadence == stored
         assert effective(user).emails is True
         assert effective(user).email_cadence == in_effect
 
 
 def test_email_on_keeps_a_cadence_that_already_sends(user):
-    preference_changes.set_choice(user.pk, "updates", "grouped_notification", "email_cadence", cadence="Weekly")
-    preference_changes.set_choice(user.pk, "updates", "grouped_notification", "email", value=True)
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email_cadence", cadence="Weekly")
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email", value=True)
     assert (own(user).email, own(user).email_cadence) == (True, "Weekly")
 
 
 def test_email_off_keeps_the_cadence(user):
-    preference_changes.set_choice(user.pk, "updates", "grouped_notification", "email_cadence", cadence="Never")
-    preference_changes.set_choice(user.pk, "updates", "grouped_notification", "email", value=False)
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email_cadence", cadence="Never")
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email", value=False)
     assert (own(user).email, own(user).email_cadence) == (False, "Never")
 
 
 def test_errors_list_the_field(user):
     with pytest.raises(preference_changes.PreferenceChangeError) as caught:
-        preference_changes.set_choice(user.pk, "updates", "grouped_notification", "email", value="on")
+        preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email", value="on")
     assert caught.value.errors == {"value": "must be true or false, got 'on'"}
     assert not NotificationPreference.objects.exists()
 

@@ -38,13 +38,17 @@ class TestGet:
         assert "new_response" not in types and "content_reported" not in types
         assert types["grouped_notification"] == {
             "web": True,
-            "push": False,
+            "push": True,  # Open edX's apps default push on for the bundled row
             "email": True,
             "email_cadence": "Daily",
             "info": "Activity in the course discussion forums",
         }
         assert types["new_discussion_post"]["web"] is False
-        assert discussion["non_editable"] == {}
+        assert discussion["non_editable"] == {
+            "new_discussion_post": ["push"],
+            "new_question_post": ["push"],
+            "new_instructor_all_learners_post": ["push"],
+        }
         assert "ora_staff_notifications" not in body["data"]["grading"]["notification_types"]
 
     def test_flags_drive_the_show_switches(self, api, flags):
@@ -98,17 +102,23 @@ class TestGet:
         }
         with override_settings(**overrides):
             data = api.get(PATHS[0]).json()["data"]
-        assert data["discussion"]["non_editable"] == {"grouped_notification": ["email", "web"]}
-        assert data["grading"]["non_editable"] == {"ora_grade_assigned": ["push"]}
+        locked_push = ["push"]  # every own-row type locks push in Open edX
+        assert data["discussion"]["non_editable"] == {
+            "grouped_notification": ["email", "web"],
+            "new_discussion_post": locked_push,
+            "new_question_post": locked_push,
+            "new_instructor_all_learners_post": locked_push,
+        }
+        assert data["grading"]["non_editable"] == {"ora_grade_assigned": locked_push, "ora_reminder": locked_push}
 
     def test_never_cadence_shows_email_off_and_global_opt_out_applies(self, api, user):
         NotificationPreference.objects.create(
-            user=user, app_name="updates", notification_type="grouped_notification", email_cadence="Never"
+            user=user, app_name="discussion", notification_type="grouped_notification", email_cadence="Never"
         )
         UserNotificationSettings.objects.create(user=user, email_opt_out=True)
         data = api.get(PATHS[0]).json()["data"]
-        assert data["updates"]["notification_types"]["grouped_notification"]["email"] is False
-        assert data["updates"]["notification_types"]["grouped_notification"]["email_cadence"] == "Never"
+        assert data["discussion"]["notification_types"]["grouped_notification"]["email"] is False
+        assert data["discussion"]["notification_types"]["grouped_notification"]["email_cadence"] == "Never"
         assert data["grading"]["notification_types"]["ora_reminder"]["email"] is False
 
     def test_fixed_number_of_queries(self, api, user):
@@ -259,8 +269,8 @@ class TestPut:
             ),
             # The cadence belongs to the email channel.
             (
-                {"NOTIFICATION_APPS_OVERRIDE": {"updates": {"non_editable": ["email"]}}},
-                change(app="updates", channel="email_cadence", email_cadence="Weekly"),
+                {"NOTIFICATION_APPS_OVERRIDE": {"discussion": {"non_editable": ["email"]}}},
+                change(channel="email_cadence", email_cadence="Weekly"),
             ),
         ],
     )

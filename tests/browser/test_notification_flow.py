@@ -66,7 +66,7 @@ def test_reply_bell_tray_read_and_preference(clean_slate, login):
     # The server agrees, and the other rows were left alone.
     data = ben.request.get("/api/notifications/v3/configurations/").json()["data"]
     assert data["discussion"]["notification_types"]["grouped_notification"]["email"] is False
-    assert data["updates"]["notification_types"]["grouped_notification"]["email"] is True
+    assert data["updates"]["notification_types"]["course_updates"]["email"] is True
     expect(ben.get_by_role("switch", name="Web for All other discussion activity")).to_be_checked()
 
 

@@ -80,7 +80,7 @@ def test_claim_is_taken_once():
 def test_daily_digest_leaves_other_cadences_untouched(email_on, send, queued):
     user = UserFactory()
     with time_machine.travel(MONDAY_NOON, tick=False) as clock:
-        set_cadence(user, "Weekly", app_name="updates")
+        set_cadence(user, "Weekly", app_name="updates", key="course_updates")
         send([user.pk])  # discussion: Daily
         send([user.pk], notification_type="course_updates", app_name="updates", context={"course_update_content": "Hi"})
         clock.move_to(FIVE_PM)

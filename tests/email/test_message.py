@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.test import override_settings
 
 from platform_notifications.channels.email import digest
 from platform_notifications.channels.email.message import MAX_ITEMS_PER_GROUP, Recipient, absolute, compose
@@ -19,14 +18,20 @@ from tests.factories import NotificationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 NOON = utc(2026, 5, 4, 12, 0)
-SITE = override_settings(NOTIFICATIONS_SITE_URL="https://lms.example.com/")
+
+
+@pytest.fixture
+def site(settings):
+    # Through pytest-django's settings fixture: an override_settings decorator combined with that fixture in one
+    # test restores the decorator's settings at teardown, leaking them into later tests.
+    settings.NOTIFICATIONS_SITE_URL = "https://lms.example.com/"
 
 
 def html_of(message):
     return message.alternatives[0][0]
 
 
-@SITE
+@pytest.mark.usefixtures("site")
 def test_every_value_is_escaped_in_html():
     user = UserFactory(first_name="<img src=x onerror=alert(1)>")
     row = NotificationFactory(
@@ -44,7 +49,7 @@ def test_every_value_is_escaped_in_html():
     assert "<script>alert(1)</script> replied to your post" in message.body
 
 
-@SITE
+@pytest.mark.usefixtures("site")
 def test_headers_sender_and_absolute_links(settings):
     settings.NOTIFICATIONS_DEFAULT_FROM_EMAIL = "Learning <notify@example.com>"
     user = UserFactory()
@@ -68,7 +73,7 @@ def test_sender_falls_back_to_default_from_email(settings):
     assert compose(Recipient(row.user_id, "a@example.com", ""), Cadence.DAILY, [row]).from_email == "site@example.com"
 
 
-@SITE
+@pytest.mark.usefixtures("site")
 @pytest.mark.parametrize(
     ("url", "expected"),
     [

@@ -80,11 +80,18 @@ def test_grouper_left_for_a_removed_type(temp_registry):
         unregister_grouper("gone")
 
 
-def test_type_with_unknown_audience_filter(temp_registry):
+def test_type_with_unknown_filter(temp_registry):
     temp_registry.type("picky", **_type(content_template="x", filters=["planets"]))
     found = _problems()
     assert list(found) == ["platform_notifications.E008"]
-    assert "unknown audience filters ['planets']" in found["platform_notifications.E008"][0]
+    assert "unknown filters ['planets']" in found["platform_notifications.E008"][0]
+
+
+@override_settings(NOTIFICATION_TYPE_FILTERS={"filter_audit_expired_users_with_no_role": "nowhere.Rule"})
+def test_type_filter_that_does_not_import():
+    found = _problems()
+    assert "platform_notifications.E007" in found
+    assert "nowhere.Rule" in found["platform_notifications.E007"][0]
 
 
 @override_settings(NOTIFICATION_AUDIENCE_FILTERS={"cohorts": "nowhere.Cohorts"})

@@ -29,7 +29,8 @@ def _effective(ntype, user) -> Effective:
     [
         ({}, Effective(web=True, email=True, push=False, email_cadence=Cadence.DAILY)),
         ({"web": False}, Effective(web=False, email=True, push=False, email_cadence=Cadence.DAILY)),
-        ({"email": False, "push": True}, Effective(web=True, email=False, push=True, email_cadence=Cadence.DAILY)),
+        # Push is locked (non_editable) for every own-row type in Open edX: a stored push is ignored.
+        ({"email": False, "push": True}, Effective(web=True, email=False, push=False, email_cadence=Cadence.DAILY)),
         ({"email_cadence": "Weekly"}, Effective(web=True, email=True, push=False, email_cadence=Cadence.WEEKLY)),
         # A row with every field null is "not chosen": the defaults apply.
         ({"web": None, "email": None}, Effective(web=True, email=True, push=False, email_cadence=Cadence.DAILY)),
@@ -153,6 +154,8 @@ def test_push_recorded_when_its_flag_and_preference_are_on(flags, send):
     flags("notifications.enable_notifications", "notifications.enable_push_notifications")
     pushed, plain = UserFactory(), UserFactory()
     PreferenceFactory(user=pushed, app_name="discussion", notification_type=BUNDLED_TYPE, push=True)
+    # The bundled row defaults push on (as Open edX's apps do): this user switched it off.
+    PreferenceFactory(user=plain, app_name="discussion", notification_type=BUNDLED_TYPE, push=False)
     send([pushed.id, plain.id])
     assert dict(Notification.objects.values_list("user_id", "push")) == {pushed.id: True, plain.id: False}
 

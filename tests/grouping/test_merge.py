@@ -146,11 +146,11 @@ def test_newest_of_several_unseen_rows_keeps_up(notifications_on, flags, users, 
 def test_joined_row_takes_the_current_channels(grouping_on, flags, users, send):
     flags("notifications.enable_push_notifications")
     send([users[0]], "Ana")
-    assert (rows(users[0])[0].web, rows(users[0])[0].push) == (True, False)
-    PreferenceFactory(user=users[0], notification_type="grouped_notification", web=False, push=True)
+    assert (rows(users[0])[0].web, rows(users[0])[0].push) == (True, True)  # the bundled row's defaults
+    PreferenceFactory(user=users[0], notification_type="grouped_notification", web=False, email=True)
     send([users[0]], "Bob")
     (row,) = rows(users[0])
-    # Email stays off: its channel is disabled (its flag is off).
+    # Email stays off: its channel is disabled (its flag is off); web follows the new choice.
     assert (row.web, row.email, row.push) == (False, False, True)
     assert row.content_context["others_count"] == 1
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from platform_notifications.channels.email import locale
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.config import registry
 from platform_notifications.config.enums import Cadence
@@ -88,8 +89,8 @@ def deliver(schedule_id: int, connection=None) -> str:
         return State.EMPTY.value
     try:
         own = _own_settings(user)
-        language, version = (own.language, own.unsubscribe_token_version) if own else ("", 0)
-        recipient = Recipient(user.pk, user.email, user.get_full_name(), language, version)
+        version = own.unsubscribe_token_version if own else 0
+        recipient = Recipient(user.pk, user.email, user.get_full_name(), locale.language(user), version)
         message = compose(recipient, cadence, keep)
         if connection is not None:
             message.connection = connection

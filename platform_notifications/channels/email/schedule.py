@@ -17,10 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from platform_notifications.channels.base import ChunkDelivery
+from platform_notifications.channels.email import locale
 from platform_notifications.channels.email.times import buffer_close, next_delivery, zone
 from platform_notifications.config.enums import Cadence
 from platform_notifications.core import queue
-from platform_notifications.models import DigestSchedule, UserNotificationSettings
+from platform_notifications.models import DigestSchedule
 
 log = logging.getLogger(__name__)
 
@@ -53,12 +54,8 @@ def schedule_chunk(delivery: ChunkDelivery) -> set[Instant]:
 
 
 def user_zones(user_ids: Iterable[int]) -> dict[int, str]:
-    """Timezone names of the users that set one (one query)."""
-    return dict(
-        UserNotificationSettings.objects.filter(user_id__in=list(user_ids))
-        .exclude(timezone="")
-        .values_list("user_id", "timezone")
-    )
+    """Timezone names of the users that set one (``locale``: Open edX's account preference on Open edX)."""
+    return locale.time_zones(user_ids)
 
 
 def schedule_users(cadence: Cadence, user_ids: set[int], zones: dict[int, str], now: datetime) -> set[Instant]:

@@ -16,6 +16,11 @@ OPENEDX_MODULES = (
     "openedx.core.djangoapps.django_comment_common.models",
     "openedx.core.djangoapps.course_groups.models",
     "lms.djangoapps.teams.models",
+    "common.djangoapps.course_modes.models",
+    "openedx.core.djangoapps.content.course_overviews.models",
+    "openedx.core.djangoapps.user_api.models",
+    "openedx.features.course_duration_limits.access",
+    "openedx.features.course_duration_limits.models",
 )
 
 

@@ -1,9 +1,15 @@
-"""Fake Open edX models: ``student``, ``django_comment_common``, ``course_groups`` and ``teams``."""
+"""Fake Open edX models: ``student``, ``django_comment_common``, ``course_groups``, ``teams``, ``course_modes``,
+``course_overviews``, ``user_api`` and the course duration limits (their function and config).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from opaque_keys.edx.django.models import CourseKeyField
 
 LABEL = "fake_openedx"
@@ -11,6 +17,7 @@ LABEL = "fake_openedx"
 
 class CourseOverview(models.Model):  # noqa: DJ008 (a stand-in; never displayed)
     id = CourseKeyField(max_length=255, primary_key=True)
+    start = models.DateTimeField(null=True)
 
     class Meta:
         app_label = LABEL
@@ -22,6 +29,7 @@ class CourseEnrollment(models.Model):  # noqa: DJ008 (a stand-in; never displaye
     course = models.ForeignKey(CourseOverview, db_constraint=False, on_delete=models.DO_NOTHING, related_name="+")
     is_active = models.BooleanField(default=True)
     mode = models.CharField(max_length=100, default="audit")
+    created = models.DateTimeField(default=timezone.now)
 
     class Meta:
         app_label = LABEL
@@ -81,6 +89,61 @@ class CourseTeamMembership(models.Model):  # noqa: DJ008 (a stand-in; never disp
         app_label = LABEL
 
 
+class CourseMode(models.Model):  # noqa: DJ008 (a stand-in; never displayed)
+    course_id = CourseKeyField(max_length=255)
+    mode_slug = models.CharField(max_length=100)
+    expiration_datetime = models.DateTimeField(null=True)
+
+    class Meta:
+        app_label = LABEL
+
+    @classmethod
+    def verified_mode_for_course(cls, course_id=None, modes=None, include_expired=False, course=None):
+        """The course's verified mode (as Open edX's classmethod), expired ones when ``include_expired``."""
+        found = cls.objects.filter(course_id=course_id or course.id, mode_slug="verified")
+        if not include_expired:
+            unexpired = models.Q(expiration_datetime__isnull=True) | models.Q(expiration_datetime__gt=timezone.now())
+            found = found.filter(unexpired)
+        return found.first()
+
+
+class UserPreference(models.Model):  # noqa: DJ008 (a stand-in; never displayed)
+    """Open edX's account preferences (``user_api``): ``time_zone``, ``pref-lang``, ..."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    value = models.TextField()
+
+    class Meta:
+        app_label = LABEL
+        unique_together = ("user", "key")
+
+
+#: Expected audit access duration per course key string (Open edX computes it from the course's effort);
+#: missing: Open edX's minimum, four weeks.
+EXPECTED_DURATIONS: dict[str, timedelta | None] = {}
+
+
+def get_expected_duration(course_id) -> timedelta | None:
+    return EXPECTED_DURATIONS.get(str(course_id), timedelta(weeks=4))
+
+
+@dataclass
+class CourseDurationLimitConfig:
+    """Open edX's config model, reduced to what the audit filter reads; ``ENABLED`` switches it per course."""
+
+    enabled_as_of: datetime | None = None
+
+    ENABLED = {}  # course key string -> enabled_as_of  # noqa: RUF012 (test knob)
+
+    @classmethod
+    def current(cls, course_key=None) -> CourseDurationLimitConfig:
+        return cls(enabled_as_of=cls.ENABLED.get(str(course_key)))
+
+    def enabled_for_course(self, course_key) -> bool:
+        return self.enabled_as_of is not None
+
+
 ALL = (
     CourseOverview,
     CourseEnrollment,
@@ -90,4 +153,6 @@ ALL = (
     CohortMembership,
     CourseTeam,
     CourseTeamMembership,
+    CourseMode,
+    UserPreference,
 )
