@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
@@ -13,6 +14,8 @@ from platform_notifications.config import registry
 class ApiView(APIView):
     # Always authenticated, whatever the host's default permission is: every endpoint is per user.
     permission_classes = [IsAuthenticated]
+    # The front ends send JSON; any other body is a 415 (and the schema names only JSON).
+    parser_classes = [JSONParser]
 
     def get_authenticators(self) -> list:
         return [cls() for cls in authentication_classes()]

@@ -1,7 +1,8 @@
 """Typed API errors and the one exception handler that renders them in the bodies the front ends expect.
 
 Tray endpoints answer ``{"error": "..."}``; the preferences PUT answers ``{"status": "error", "message": {...}}``
-(field errors). Everything else (authentication, method, parse errors) keeps Django REST framework's body.
+(field errors); a body that is not JSON is refused in the same shape. Everything else (authentication, method,
+media type) keeps Django REST framework's ``{"detail": "..."}``.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -49,6 +50,12 @@ class PreferenceInvalid(APIException):
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render typed errors with their own body; defer to Django REST framework for everything else."""
+    if isinstance(exc, ParseError):
+        # Malformed JSON: the body the endpoint's schema documents for a 400, not DRF's own.
+        if getattr(context.get("view"), "preference_errors", False):
+            exc = PreferenceInvalid({"non_field_errors": str(exc.detail)})
+        else:
+            exc = TrayError(str(exc.detail))
     if isinstance(exc, TrayError | PreferenceInvalid):
         return Response(exc.body(), status=exc.status_code)
     return exception_handler(exc, context)

@@ -44,10 +44,10 @@ class NotificationIdSerializer(serializers.Serializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    """``{"notification_id": int}`` or ``{"app_name": str}`` (the id wins when both are sent)."""
+    """``{"notification_id": int}`` or ``{"app_name": str}`` (the id wins when both are sent; one is required)."""
 
     notification_id = StrictIntegerField(min_value=1, max_value=2**63 - 1, required=False)
-    app_name = serializers.CharField(max_length=64, required=False)
+    app_name = serializers.CharField(min_length=1, max_length=64, required=False)
 
 
 class MessageSerializer(serializers.Serializer):
@@ -69,8 +69,8 @@ class CountSerializer(serializers.Serializer):
 class PreferenceUpdateSerializer(serializers.Serializer):
     """The body of a preferences PUT; values are checked against the configuration by the service."""
 
-    notification_app = serializers.CharField(max_length=64)
-    notification_type = serializers.CharField(max_length=64)
+    notification_app = serializers.CharField(min_length=1, max_length=64)
+    notification_type = serializers.CharField(min_length=1, max_length=64)
     notification_channel = serializers.ChoiceField(choices=["web", "email", "push", "email_cadence"])
     value = serializers.BooleanField(required=False, help_text="Required unless the channel is email_cadence.")
     email_cadence = serializers.ChoiceField(

@@ -12,6 +12,10 @@ from platform_notifications.api.errors import TrayError
 from platform_notifications.inbox.views import ERRORS, first_error, own_notification
 from platform_notifications.models import Notification
 
+#: A path id has at most 18 digits (it must fit a signed 64-bit column); 0 is no id.
+MAX_ID_DIGITS = 18
+NOTIFICATION_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**MAX_ID_DIGITS - 1}
+
 
 class MarkUnreadView(ApiView):
     @extend_schema(
@@ -37,14 +41,14 @@ class MarkAllReadView(ApiView):
 
 class RemoveView(ApiView):
     @extend_schema(
-        parameters=[OpenApiParameter("notification_id", int, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("notification_id", NOTIFICATION_ID_SCHEMA, OpenApiParameter.PATH)],
         request=None,
         responses={204: None, **ERRORS},
         summary="Remove one notification (deletes the row)",
     )
     def delete(self, request, notification_id: str):
         # Matched as text so that a malformed id is a clear 400 rather than an unexplained 404.
-        if not (notification_id.isascii() and notification_id.isdigit()) or len(notification_id) > 18:
+        if not (notification_id.isascii() and notification_id.isdigit()) or len(notification_id) > MAX_ID_DIGITS:
             raise TrayError("notification_id must be a positive integer")
         own_notification(request, int(notification_id)).delete()
         return Response(status=status.HTTP_204_NO_CONTENT)

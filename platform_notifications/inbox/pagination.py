@@ -12,6 +12,8 @@ from platform_notifications.api.errors import TrayError, TrayNotFound
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 100
+#: Page numbers have at most nine digits (a larger one is refused before it reaches the paginator).
+MAX_PAGE_NUMBER = 999_999_999
 
 
 def positive_int(raw: str, name: str, maximum: int | None = None) -> int:

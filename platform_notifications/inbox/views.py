@@ -12,7 +12,7 @@ from platform_notifications.api.base import ApiView, enabled_app_names, known_ap
 from platform_notifications.api.errors import TrayError, TrayNotFound
 from platform_notifications.config import toggles
 from platform_notifications.config.bounds import bounded
-from platform_notifications.inbox.pagination import TrayPagination
+from platform_notifications.inbox.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, TrayPagination
 from platform_notifications.models import Notification
 
 ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
@@ -55,17 +55,23 @@ class CountView(ApiView):
 
 
 BOOLEAN_VALUES = {"true": True, "false": False}
+#: The limits the list enforces, stated in the schema (``pagination.positive_int``, the course id checks below).
+PAGE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER}
+PAGE_SIZE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
+COURSE_ID_MAX_LENGTH = 255
+#: No C0 or C1 control character (PostgreSQL refuses NUL in text; no course id holds one).
+COURSE_ID_SCHEMA = {"type": "string", "maxLength": COURSE_ID_MAX_LENGTH, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
 
 
 @extend_schema(
     summary="The user's notifications, newest first",
     parameters=[
-        OpenApiParameter("app_name", str, description="Only this app's notifications"),
-        OpenApiParameter("page", int, description="1-based page number"),
-        OpenApiParameter("page_size", int, description="Items per page (default 10, at most 100)"),
+        OpenApiParameter("app_name", str, description="Only this app's notifications (a configured app; empty: all)"),
+        OpenApiParameter("page", PAGE_SCHEMA, description="1-based page number; past the last page: 404"),
+        OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description="Items per page (default 10, at most 100)"),
         OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens; accepted, no effect"),
         OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
-        OpenApiParameter("course_id", str, description="Only this course's notifications"),
+        OpenApiParameter("course_id", COURSE_ID_SCHEMA, description="Only this course's notifications"),
     ],
     responses={200: s.NotificationSerializer(many=True), **ERRORS},
 )
@@ -82,9 +88,9 @@ class NotificationListView(ApiView, ListAPIView):
         if unread is not None and unread not in BOOLEAN_VALUES:
             raise TrayError("unread must be true or false")
         course_id = params.get("course_id")
-        if course_id is not None and len(course_id) > 255:
+        if course_id is not None and len(course_id) > COURSE_ID_MAX_LENGTH:
             raise TrayError("course_id is too long")
-        if course_id is not None and not course_id.isprintable():
+        if course_id is not None and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in course_id):
             # PostgreSQL refuses NUL in text parameters; no course id holds control characters anyway.
             raise TrayError("course_id contains invalid characters")
         if not toggles.ENABLE_NOTIFICATIONS.is_enabled():

@@ -34,6 +34,9 @@ def check_body(body: Any) -> dict[str, Any]:
 
 
 class PreferencesView(ApiView):
+    #: Refusals (malformed JSON included) use the account page's ``{"status": "error", "message": {...}}``.
+    preference_errors = True
+
     def roles(self, request) -> frozenset[str] | None:
         return user_roles(request.user) if needs_roles() else None
 
