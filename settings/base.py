@@ -4,6 +4,8 @@ from pathlib import Path
 
 from celery.schedules import crontab
 
+from settings.keys import signing_keys
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -37,6 +39,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Joins the two JWT cookies login_refresh sets back into the one JwtAuthentication reads.
+    "edx_rest_framework_extensions.auth.jwt.middleware.JwtAuthCookieMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "crum.CurrentRequestUserMiddleware",
@@ -67,6 +71,30 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# JWTs as Open edX issues them (``POST /login_refresh``), verified by edx-drf-extensions' JwtAuthentication.
+# Signed with an RSA key as Open edX does (JWT_PRIVATE_SIGNING_JWK, JWT_PUBLIC_SIGNING_JWK_SET from the
+# environment; a multi-process deployment must set both). Without them a key pair is made when the settings load,
+# which serves a single web process (the demo, the test suites).
+JWT_PRIVATE_SIGNING_JWK, JWT_PUBLIC_SIGNING_JWK_SET = signing_keys()
+JWT_ISSUER = {"ISSUER": "platform-notifications", "AUDIENCE": "platform-notifications", "SECRET_KEY": SECRET_KEY}
+JWT_AUTH = {
+    "JWT_ISSUERS": [JWT_ISSUER],
+    "JWT_ISSUER": JWT_ISSUER["ISSUER"],
+    "JWT_AUDIENCE": JWT_ISSUER["AUDIENCE"],
+    "JWT_SECRET_KEY": SECRET_KEY,
+    "JWT_ALGORITHM": "HS256",
+    "JWT_SIGNING_ALGORITHM": "RS512",
+    "JWT_PRIVATE_SIGNING_JWK": JWT_PRIVATE_SIGNING_JWK,
+    "JWT_PUBLIC_SIGNING_JWK_SET": JWT_PUBLIC_SIGNING_JWK_SET,
+    "JWT_VERIFY_AUDIENCE": True,
+    "JWT_DECODE_HANDLER": "edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler",
+    "JWT_AUTH_COOKIE": "edx-jwt-cookie",
+    "JWT_AUTH_COOKIE_HEADER_PAYLOAD": "edx-jwt-cookie-header-payload",
+    "JWT_AUTH_COOKIE_SIGNATURE": "edx-jwt-cookie-signature",
+    "JWT_AUTH_HEADER_PREFIX": "JWT",
+    "JWT_EXPIRATION": 3600,
+    "JWT_LEEWAY": 1,
 }
 SPECTACULAR_SETTINGS = {"TITLE": "platform-notifications API", "VERSION": "1.0.0"}
 

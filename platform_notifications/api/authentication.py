@@ -5,6 +5,7 @@ Resolved on every request (never at import), so ``override_settings`` and host c
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.module_loading import import_string
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.settings import api_settings
@@ -17,6 +18,15 @@ SESSION_CHALLENGE = 'Session realm="api"'
 
 
 def jwt_class() -> type[BaseAuthentication] | None:
+    """edx-drf-extensions' ``JwtAuthentication`` where the host configures JWT keys, else None (sessions only).
+
+    ``JWT_AUTH`` must name issuers and a non-empty ``JWT_PUBLIC_SIGNING_JWK_SET``: with no public keys,
+    edx-drf-extensions 10.x checks the signature against an empty key set, which accepts any token
+    (``tests/api/test_jwt.py`` shows a forged one being refused only because keys are configured).
+    """
+    conf = getattr(settings, "JWT_AUTH", None) or {}
+    if not conf.get("JWT_ISSUERS") or not conf.get("JWT_PUBLIC_SIGNING_JWK_SET"):
+        return None
     try:
         return import_string(JWT_AUTHENTICATION)
     except ImportError:

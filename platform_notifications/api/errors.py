@@ -40,12 +40,15 @@ class PreferenceInvalid(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_code = "invalid"
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail="invalid preference change")
         self.errors = errors
+        #: Keys a front end reads from every answer (the show switches, the row as it stands), so a refusal
+        #: leaves its page as it was.
+        self.extra = extra or {}
 
     def body(self) -> dict[str, Any]:
-        return {"status": "error", "message": dict(self.errors)}
+        return {"status": "error", "message": dict(self.errors), **self.extra}
 
 
 def handle_exception(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -108,14 +108,20 @@ def apply(user_id: int, change: PreferenceChange) -> None:
     """Store ``change`` for ``user_id``; no other field of the row is touched.
 
     Switching email on while the user's own cadence is Never would change nothing the user could see, so it
-    also drops that cadence choice (back to the default, or Daily when the default is Never too).
+    also drops that cadence choice (back to the default, or Daily when the default is Never too). A cadence of
+    Never (which the stock front ends do not offer) is stored as email off, keeping the last real cadence, so
+    those front ends never read back a cadence they cannot show.
     """
     with transaction.atomic():
         row, _created = NotificationPreference.objects.select_for_update().get_or_create(
             user_id=user_id, app_name=change.app_name, notification_type=change.preference_key
         )
-        fields = [change.channel]
-        setattr(row, change.channel, change.value)
+        if change.channel == CADENCE_CHANNEL and change.value == Cadence.NEVER:
+            row.email = False
+            fields = ["email"]
+        else:
+            fields = [change.channel]
+            setattr(row, change.channel, change.value)
         if change.channel == Channel.EMAIL and change.value:
             cadence = _cadence_for_email_on(user_id, change, row.email_cadence)
             if cadence != row.email_cadence:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from platform_notifications.config import BUNDLED_TYPE, registry
+from platform_notifications.config import BUNDLED_TYPE, Cadence, registry
 from platform_notifications.preferences import effective as preferences
 from platform_notifications.preferences.changes import editable_rows, row_defaults
 
@@ -17,6 +17,13 @@ def row_info(app_name: str, key: str) -> str:
     if key == BUNDLED_TYPE:
         return str(registry.get_app(app_name).info)
     return str(registry.get_type(key).info)
+
+
+def shown_cadence(in_effect: Cadence, default: Cadence) -> Cadence:
+    """The cadence reported to front ends: the one in effect, or for ``Never`` the default, else Daily."""
+    if in_effect != Cadence.NEVER:
+        return in_effect
+    return default if default != Cadence.NEVER else Cadence.DAILY
 
 
 def needs_roles() -> bool:
@@ -38,15 +45,17 @@ def user_preferences(user_id: int, roles: frozenset[str] | None) -> dict[str, di
         locked: dict[str, list[str]] = {}
         for key in keys:
             eff = effective[(app_name, key)]
+            defaults = row_defaults(app_name, key)
             rows[key] = {
                 "web": eff.web,
                 "push": eff.push,
-                # Email with cadence Never sends nothing, so it is shown as off; the cadence is kept as chosen.
+                # Email with cadence Never sends nothing, so it is shown as off, with a cadence the front ends
+                # offer (they show Immediately, Daily and Weekly only, and send back what they show).
                 "email": eff.emails,
-                "email_cadence": eff.email_cadence.value,
+                "email_cadence": shown_cadence(eff.email_cadence, defaults.email_cadence).value,
                 "info": row_info(app_name, key),
             }
-            channels = row_defaults(app_name, key).non_editable
+            channels = defaults.non_editable
             if channels:
                 # App-level non_editable governs the bundled row: reported here and enforced on PUT.
                 locked[key] = sorted(channel.value for channel in channels)

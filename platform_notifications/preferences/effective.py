@@ -3,7 +3,8 @@
 Only what users chose is stored (null fields mean "not chosen"), so an operator's override reaches every
 user who has not chosen. Lookup order per channel: the type's row (or the app's bundled row), then the
 app-wide ``*`` row, then (email only) the user's global opt-out, then the configured default. Channels in
-``non_editable`` always take the default.
+``non_editable`` always take the default, whatever is stored; a locked email channel locks its cadence too (a
+stored ``Never`` must not stop an email the operator made mandatory).
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ def combine(
     values: dict = {}
     for name in _FIELDS:
         value = None
-        locked = name in Channel._value2member_map_ and Channel(name) in defaults.non_editable
+        # The cadence belongs to the email channel: locked with it.
+        channel = Channel.EMAIL if name == "email_cadence" else Channel(name)
+        locked = channel in defaults.non_editable
         if not locked:
             for row in (own, app_wide):
                 if row is not None and row.get(name) is not None:

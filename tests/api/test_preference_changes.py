@@ -55,9 +55,18 @@ def test_email_on_keeps_a_cadence_that_already_sends(user):
 
 
 def test_email_off_keeps_the_cadence(user):
-    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email_cadence", cadence="Never")
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email_cadence", cadence="Weekly")
     preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email", value=False)
-    assert (own(user).email, own(user).email_cadence) == (False, "Never")
+    assert (own(user).email, own(user).email_cadence) == (False, "Weekly")
+
+
+def test_never_is_stored_as_email_off_with_the_last_real_cadence_kept(user):
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email_cadence", cadence="Weekly")
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email_cadence", cadence="Never")
+    assert (own(user).email, own(user).email_cadence) == (False, "Weekly")
+    assert effective(user).emails is False
+    preference_changes.set_choice(user.pk, "discussion", "grouped_notification", "email", value=True)
+    assert (effective(user).emails, effective(user).email_cadence) == (True, "Weekly")
 
 
 def test_errors_list_the_field(user):

@@ -118,7 +118,8 @@ class TestGet:
         UserNotificationSettings.objects.create(user=user, email_opt_out=True)
         data = api.get(PATHS[0]).json()["data"]
         assert data["discussion"]["notification_types"]["grouped_notification"]["email"] is False
-        assert data["discussion"]["notification_types"]["grouped_notification"]["email_cadence"] == "Never"
+        # Never is not offered by the front ends: the row shows email off with a cadence they can show.
+        assert data["discussion"]["notification_types"]["grouped_notification"]["email_cadence"] == "Daily"
         assert data["grading"]["notification_types"]["ora_reminder"]["email"] is False
 
     def test_fixed_number_of_queries(self, api, user):
@@ -145,6 +146,8 @@ class TestPut:
             "status": "success",
             "message": "Notification preferences update completed.",
             "show_preferences": True,
+            # Every key the client reads afterwards: the email flag is off here, and the answer says so.
+            "show_email_preferences": False,
             "data": {
                 "updated_value": False,
                 "notification_type": "grouped_notification",
@@ -252,7 +255,10 @@ class TestPut:
     def test_invalid_changes_are_400_and_store_nothing(self, api, user, body, errors):
         response = api.put(PATHS[0], body)
         assert response.status_code == 400
-        assert response.json() == {"status": "error", "message": errors}
+        answer = response.json()
+        assert {key: answer[key] for key in ("status", "message")} == {"status": "error", "message": errors}
+        # The keys a client reads from every answer come along, so a refusal leaves its page as it was.
+        assert {"show_preferences", "show_email_preferences", "data"} <= set(answer)
         assert not NotificationPreference.objects.filter(user=user).exists()
 
     @pytest.mark.parametrize(

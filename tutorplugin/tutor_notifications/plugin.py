@@ -36,6 +36,9 @@ hooks.Filters.CONFIG_DEFAULTS.add_items(
         ("NOTIFICATIONS_ENABLE_SHOW_EMAIL_CHANNEL", True),
         ("NOTIFICATIONS_ENABLE_SHOW_PUSH_CHANNEL", False),
         ("NOTIFICATIONS_RUN_BEAT", True),
+        # Serve the plugin's API at /api/notifications/ (where the stock front ends call), ahead of Open edX's
+        # own notifications app, whose sending the plugin switches off.
+        ("NOTIFICATIONS_SERVE_OPENEDX_PATHS", True),
     ]
 )
 
