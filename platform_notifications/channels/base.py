@@ -70,6 +70,11 @@ class ChunkRows(Sequence["Notification"]):
         ).values_list("user_id", "id")
         return dict(found)
 
+    def emailed(self) -> list[tuple[int, str]]:
+        """``(user_id, email_cadence)`` of the emailed rows, read from the written values: no instances, no query."""
+        new = [(row.user_id, row.email_cadence) for row in self._new if row.email]
+        return new + [(row.user_id, row.email_cadence) for row in self._grouped if row.email]
+
     def __len__(self) -> int:
         return len(self._new) + len(self._grouped)
 
@@ -94,6 +99,17 @@ class ChunkDelivery:
     notifications: Sequence[Notification]
     prefs: dict[int, Effective]
     now: datetime
+
+    def emailed(self) -> list[tuple[int, str]]:
+        """``(user_id, email_cadence)`` of the chunk's rows that are emailed.
+
+        The fan-out's rows answer from the values it wrote, so a channel that needs only these never builds
+        model instances (nor, on MySQL, reads the new ids back).
+        """
+        rows = self.notifications
+        if isinstance(rows, ChunkRows):
+            return rows.emailed()
+        return [(row.user_id, row.email_cadence) for row in rows if row.email]
 
 
 class Channel:

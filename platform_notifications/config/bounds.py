@@ -14,7 +14,8 @@ RANGES: dict[str, tuple[int, int]] = {
     "NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES": (0, 24 * 60),
     # A zero or negative expiry would put the purge cutoff in the future and delete every notification.
     "NOTIFICATIONS_EXPIRY": (1, 36500),
-    "NOTIFICATION_CREATION_BATCH_SIZE": (1, 10000),
+    # At most SQLite's bound-parameter limit (32,766): a sparse chunk's ids are sent as one list.
+    "NOTIFICATION_CREATION_BATCH_SIZE": (1, 30000),
     "NOTIFICATIONS_PURGE_BATCH_SIZE": (1, 30000),
     "NOTIFICATION_REQUEST_STALE_MINUTES": (1, 24 * 60),
     # Below 30 days a link would stop working sooner than anti-spam law allows.

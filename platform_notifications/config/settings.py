@@ -12,11 +12,12 @@ from django.conf import settings as django_settings
 DEFAULTS: dict[str, Any] = {
     # Days after which notifications are hidden from the tray and purged.
     "NOTIFICATIONS_EXPIRY": 60,
-    # Recipients per fan-out chunk. Each chunk is one transaction with a fixed number of queries and one commit,
-    # so a larger chunk amortises them (docs/benchmarks.md: +10-20% from 1,000 to 2,000 on PostgreSQL); a chunk
-    # of 2,000 still commits in ~40 ms, which bounds how long it holds the request row and, with grouping, its
-    # users' rows, and what a killed worker redoes.
-    "NOTIFICATION_CREATION_BATCH_SIZE": 2000,
+    # Recipients per fan-out chunk. Each chunk is one transaction with a fixed number of statements (about a dozen
+    # with email on) and one commit, so a larger chunk amortises them: at 20,000 a chunk costs under one statement
+    # per 1,000 recipients (docs/benchmarks.md). Memory is bounded by one chunk (a few MiB at 20,000), whatever
+    # the audience; a chunk commits in a few hundred ms, which bounds how long it holds the request row and, with
+    # grouping, its users' rows, and what a killed worker redoes.
+    "NOTIFICATION_CREATION_BATCH_SIZE": 20000,
     # Rows deleted per statement by the retention purge.
     "NOTIFICATIONS_PURGE_BATCH_SIZE": 5000,
     # Requests still pending this many minutes after they were stored are re-enqueued by the sweep.

@@ -87,6 +87,29 @@ def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, Eff
     return {uid: combine(defaults, own.get(uid), app_wide.get(uid), uid in opted_out) for uid in user_ids}
 
 
+def stored_choices(user_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], dict]]:
+    """Every stored choice of many users, ``{user: {(app, key): row}}``, in one query (a batch of digests)."""
+    wanted = set(user_ids)
+    rows = NotificationPreference.objects.filter(**lookup("user_id", wanted)).values(
+        "user_id", "app_name", "notification_type", *_FIELDS
+    )
+    stored: dict[int, dict[tuple[str, str], dict]] = {}
+    for row in rows:
+        if row["user_id"] in wanted:  # a range lookup may return neighbours
+            stored.setdefault(row["user_id"], {})[(row["app_name"], row["notification_type"])] = row
+    return stored
+
+
+def for_type(ntype: NotificationType, stored: dict[tuple[str, str], dict], email_opt_out: bool) -> Effective:
+    """What applies to one user for ``ntype``, from that user's ``stored_choices`` and global opt-out."""
+    return combine(
+        registry.type_defaults(ntype),
+        stored.get((ntype.app_name, ntype.preference_key)),
+        stored.get((ntype.app_name, APP_WIDE_TYPE)),
+        email_opt_out,
+    )
+
+
 def for_user(user_id: int) -> dict[tuple[str, str], Effective]:
     """Effective preferences of one user for every preference row ``(app, key)``, in two queries.
 

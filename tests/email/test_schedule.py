@@ -119,11 +119,11 @@ def test_scheduling_costs_fixed_queries_per_cadence_group(cadence, queued):
         with CaptureQueriesContext(connection) as ctx:
             schedule.schedule_chunk(delivery)
         counts.append(len(ctx.captured_queries))
-    # Digests: timezones + open schedules + insert; immediate: open schedules + insert.
-    assert counts == ([3, 3] if cadence != "Immediately" else [2, 2])
+    # Digests: the uncovered users' timezones, then one INSERT ... SELECT; immediate: the INSERT alone.
+    assert counts == ([2, 2] if cadence != "Immediately" else [1, 1])
 
 
-def test_scheduling_mixed_cadences_costs_two_queries_per_group_plus_zones(queued):
+def test_scheduling_mixed_cadences_costs_two_queries_per_digest_group_and_one_per_immediate(queued):
     users = UserFactory.create_batch(6)
     ntype = registry.get_type("new_response")
     rows = [
@@ -132,5 +132,51 @@ def test_scheduling_mixed_cadences_costs_two_queries_per_group_plus_zones(queued
     ]
     with CaptureQueriesContext(connection) as ctx:
         schedule.schedule_chunk(ChunkDelivery(None, ntype, rows, {}, MONDAY_NOON))
-    assert len(ctx.captured_queries) == 1 + 2 * 3
+    assert len(ctx.captured_queries) == 2 + 2 + 1
     assert DigestSchedule.objects.filter(cadence="Immediately").count() == 4  # immediate + buffer close, x2
+
+
+@time_machine.travel(utc(2026, 1, 12, 12, 0), tick=False)
+def test_one_chunk_with_many_zones_gets_each_users_local_instant(email_on, send, queued):
+    """Zones sharing the default instant (UTC aliases, London in winter, an invalid name) take the ELSE branch."""
+    zones = ["America/New_York", "Etc/UTC", "Europe/London", "Not/AZone", "", "Asia/Kolkata", "America/New_York"]
+    users = UserFactory.create_batch(len(zones) + 1)  # the last one has no settings row at all
+    for user, name in zip(users, zones, strict=False):
+        set_settings(user, timezone=name)
+    send([u.pk for u in users])
+    times = dict(DigestSchedule.objects.values_list("user_id", "delivery_time"))
+    expected = [
+        utc(2026, 1, 12, 22, 0),
+        *[utc(2026, 1, 12, 17, 0)] * 4,
+        utc(2026, 1, 13, 11, 30),  # 17:00 in Kolkata (+05:30) has passed at 12:00 UTC: tomorrow's
+        utc(2026, 1, 12, 22, 0),
+        utc(2026, 1, 12, 17, 0),
+    ]
+    assert [times[u.pk] for u in users] == expected
+    assert sorted(call["eta"] for call in queued) == sorted(set(expected))
+
+
+@time_machine.travel(MONDAY_NOON, tick=False)
+def test_covered_and_uncovered_users_in_one_chunk(email_on, send, queued):
+    first, second = UserFactory.create_batch(2)
+    send([first.pk])
+    before = DigestSchedule.objects.get(user=first)
+    send([first.pk, second.pk], context={"replier_name": "Bo", "post_title": "Week 2"})
+    assert DigestSchedule.objects.filter(user=first).get() == before
+    assert DigestSchedule.objects.filter(user=second).count() == 1
+
+
+@pytest.mark.parametrize("cadence", ["Daily", "Immediately"])
+def test_email_scheduling_builds_no_notification_instances(email_on, send, queued, monkeypatch, cadence):
+    """The email channel reads user and cadence from the written values: no model instance, no id read-back."""
+    from platform_notifications.channels.base import ChunkRows
+
+    def refuse(self):
+        raise AssertionError("the email path built Notification instances")
+
+    monkeypatch.setattr(ChunkRows, "_rows", refuse)
+    users = UserFactory.create_batch(3)
+    for user in users:
+        set_cadence(user, cadence)
+    send([u.pk for u in users])
+    assert DigestSchedule.objects.filter(cadence=cadence).values("user_id").distinct().count() == 3

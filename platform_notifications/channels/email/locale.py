@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.utils.module_loading import import_string
 
 from platform_notifications.config.settings import get_setting
@@ -30,6 +31,12 @@ class StoredLocale:
             .exclude(timezone="")
             .values_list("user_id", "timezone")
         )
+
+    def zone_sql(self, user_column: str) -> tuple[str, str]:
+        """``(joins, expression)``: the set-based scheduler's SQL for each user's zone name (NULL or '' for UTC)."""
+        table = UserNotificationSettings._meta.db_table
+        q = connection.ops.quote_name
+        return f"LEFT JOIN {q(table)} zs ON zs.{q('user_id')} = {user_column}", f"zs.{q('timezone')}"
 
     def language(self, user) -> str:
         """The user's language code, or "" for the site's default."""
@@ -52,6 +59,17 @@ class OpenEdxAccountLocale(StoredLocale):
         user_ids = list(user_ids)
         return {**super().time_zones(user_ids), **self._preferences(TIME_ZONE_KEY, user_ids)}
 
+    def zone_sql(self, user_column: str) -> tuple[str, str]:
+        from openedx.core.djangoapps.user_api.models import UserPreference
+
+        joins, stored = super().zone_sql(user_column)
+        q = connection.ops.quote_name
+        joins += (
+            f" LEFT JOIN {q(UserPreference._meta.db_table)} zp"
+            f" ON zp.{q('user_id')} = {user_column} AND zp.{q('key')} = '{TIME_ZONE_KEY}'"
+        )
+        return joins, f"COALESCE(NULLIF(zp.{q('value')}, ''), {stored})"
+
     def language(self, user) -> str:
         return self._preferences(LANGUAGE_KEY, [user.pk]).get(user.pk) or super().language(user)
 
@@ -69,6 +87,12 @@ def source() -> StoredLocale:
 def time_zones(user_ids: Iterable[int]) -> dict[int, str]:
     """``{user id: IANA time zone name}`` for the users that set one; the others get UTC."""
     return source().time_zones(user_ids)
+
+
+def zone_sql(user_column: str) -> tuple[str, str] | None:
+    """The configured source's SQL for each user's zone, or None when it has none (the scheduler reads by id)."""
+    method = getattr(source(), "zone_sql", None)
+    return method(user_column) if method else None
 
 
 def language(user) -> str:

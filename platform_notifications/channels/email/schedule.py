@@ -1,19 +1,24 @@
 """Scheduling a fan-out chunk's emails: DigestSchedule rows per cadence, and one task per delivery instant.
 
-Runs inside the chunk's transaction with a fixed number of queries per cadence group (one read of the
-users' open schedules, one bulk insert of the missing ones, plus one read of timezones for digests), and
-queues the delivery tasks only after the transaction commits.
+Set-based like the notification insert: per cadence group, the users travel as one JSON document the database
+expands, and one conflict-safe ``INSERT ... SELECT`` opens a schedule for each user without one still ahead.
+Delivery times are computed in Python once per cadence and timezone (DST rules live in ``zoneinfo``, not in
+SQL): a digest group first reads the distinct timezones of its uncovered users, then the INSERT picks each
+user's instant with a ``CASE`` on the timezone. Queries per chunk: one per immediate group, two per digest
+group, whatever the chunk size. Delivery tasks are queued only after the transaction commits.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from platform_notifications.channels.base import ChunkDelivery
@@ -30,6 +35,13 @@ EMAILED = (Cadence.IMMEDIATELY, Cadence.DAILY, Cadence.WEEKLY)
 
 Instant = tuple[Cadence, datetime]
 
+# One table function per engine: each yields a column ``u`` from a JSON array of user ids.
+_USERS = {
+    "postgresql": "(SELECT value::bigint AS u FROM json_array_elements_text(%s::json)) AS r",
+    "sqlite": "(SELECT value AS u FROM json_each(%s)) AS r",
+    "mysql": "JSON_TABLE(%s, '$[*]' COLUMNS (u BIGINT PATH '$')) AS r",
+}
+
 
 def schedule_chunk(delivery: ChunkDelivery) -> set[Instant]:
     """Create the schedules a chunk's email-on rows need and queue their delivery after commit.
@@ -37,54 +49,138 @@ def schedule_chunk(delivery: ChunkDelivery) -> set[Instant]:
     Returns the delivery instants that were queued (or will be, on commit).
     """
     users: dict[Cadence, set[int]] = defaultdict(set)
-    for row in delivery.notifications:
-        if row.email and row.email_cadence in EMAILED:
-            users[Cadence(row.email_cadence)].add(row.user_id)
-    if not users:
-        return set()
-    digest_users = users[Cadence.DAILY] | users[Cadence.WEEKLY]
-    zones = user_zones(digest_users) if digest_users else {}
+    for user_id, cadence in delivery.emailed():
+        if cadence in EMAILED:
+            users[Cadence(cadence)].add(user_id)
     instants: set[Instant] = set()
     for cadence, user_ids in users.items():
-        if user_ids:
-            instants |= schedule_users(cadence, user_ids, zones, delivery.now)
+        instants |= schedule_users(cadence, user_ids, delivery.now)
     if instants:
         transaction.on_commit(lambda: queue_instants(instants))
     return instants
 
 
-def user_zones(user_ids: Iterable[int]) -> dict[int, str]:
-    """Timezone names of the users that set one (``locale``: Open edX's account preference on Open edX)."""
-    return locale.time_zones(user_ids)
-
-
-def schedule_users(cadence: Cadence, user_ids: set[int], zones: dict[int, str], now: datetime) -> set[Instant]:
+def schedule_users(cadence: Cadence, user_ids: set[int], now: datetime) -> set[Instant]:
     """Open a schedule for each user without one still ahead; returns the instants of the new rows.
 
     A user who already has a pending schedule after ``now`` is covered: that delivery will include this
-    notification (it picks every unsent row created up to its delivery time).
+    notification (it picks every unsent row created up to its delivery time). A concurrent chunk may insert
+    the same (user, cadence, instant): the unique key makes the second insert a no-op.
     """
-    # uses index (state, delivery_time)
+    if not user_ids:
+        return set()
+    zone_sql = locale.zone_sql("r.u")
+    if not _set_based() or zone_sql is None:
+        return _schedule_users_orm(cadence, user_ids, now)
+    document = json.dumps(sorted(user_ids))
+    if cadence == Cadence.IMMEDIATELY:
+        # The first email goes out now; the buffer row collects what arrives until it closes.
+        close = buffer_close(now)
+        whens = [now, close] if close else [now]
+        slots = " UNION ALL ".join(["SELECT %s AS t"] * len(whens))
+        join = (f"CROSS JOIN ({slots}) AS i", [_db_time(when) for when in whens])
+        inserted = _insert(cadence, document, now, ("i.t", []), join)
+        return {(cadence, when) for when in whens} if inserted else set()
+    zones = _uncovered_zones(cadence, document, now, zone_sql)
+    if not zones:
+        return set()
+    # One computation per zone present in the chunk, not per user.
+    default = next_delivery(cadence, zone(None), now)
+    times = {name: next_delivery(cadence, zone(name), now) for name in zones if name}
+    # Zones whose instant is the default one (UTC, its aliases, invalid names) take the ELSE branch.
+    named = sorted((name, when) for name, when in times.items() if when != default)
+    if named:
+        branches = " ".join("WHEN %s THEN %s" for _ in named)
+        when_sql = (f"CASE {zone_sql[1]} {branches} ELSE %s END", [v for n, w in named for v in (n, _db_time(w))])
+        when_sql[1].append(_db_time(default))
+        join = (zone_sql[0], [])
+    else:
+        when_sql, join = ("%s", [_db_time(default)]), ("", [])
+    _insert(cadence, document, now, when_sql, join)
+    return {(cadence, when) for when in (*times.values(), *([default] if "" in zones else []))}
+
+
+def _uncovered_zones(cadence: Cadence, document: str, now: datetime, zone_sql: tuple[str, str]) -> set[str]:
+    """The distinct timezone names of the group's users that need a schedule ('' for none set)."""
+    joins, expression = zone_sql
+    sql = (
+        f"SELECT DISTINCT {expression} FROM {_USERS[connection.vendor]} "  # noqa: S608 (quoted names only)
+        f"{joins} WHERE {_uncovered_sql()}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document, *_uncovered_params(cadence, now)])
+        return {name or "" for (name,) in cursor.fetchall()}
+
+
+def _insert(cadence: Cadence, document: str, now: datetime, when: _Sql, join: _Sql) -> int:
+    """One INSERT ... SELECT of the group's uncovered users; returns the number of rows inserted."""
+    ops = connection.ops
+    columns = ", ".join(_q(c) for c in ("user_id", "cadence", "delivery_time", "state", "attempts", "last_error"))
+    time_field = DigestSchedule._meta.get_field("delivery_time")
+    suffix = ops.on_conflict_suffix_sql([time_field], OnConflict.IGNORE, None, None) or ""
+    sql = (
+        f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {_q(DigestSchedule._meta.db_table)} "  # noqa: S608
+        f"({columns}, {_q('created')}) SELECT r.u, %s, {when[0]}, %s, 0, '', %s "
+        f"FROM {_USERS[connection.vendor]} {join[0]} WHERE {_uncovered_sql()} {suffix}"
+    )
+    state = DigestSchedule.State.PENDING.value
+    params = [cadence.value, *when[1], state, _db_time(now), document, *join[1], *_uncovered_params(cadence, now)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+_Sql = tuple[str, list]
+
+
+def _uncovered_sql() -> str:
+    # uses the unique index (user, cadence, delivery_time)
+    table = _q(DigestSchedule._meta.db_table)
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {table} d WHERE"  # noqa: S608 (quoted names only)
+        f" d.{_q('user_id')} = r.u AND d.{_q('cadence')} = %s "
+        f"AND d.{_q('state')} = %s AND d.{_q('delivery_time')} > %s)"
+    )
+
+
+def _uncovered_params(cadence: Cadence, now: datetime) -> list:
+    return [cadence.value, DigestSchedule.State.PENDING.value, _db_time(now)]
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _db_time(when: datetime):
+    return DigestSchedule._meta.get_field("delivery_time").get_db_prep_value(when, connection)
+
+
+def _set_based() -> bool:
+    """Whether this database expands a JSON array into rows (SQLite's JSON1, PostgreSQL, MySQL 8, MariaDB 10.6)."""
+    if connection.vendor == "mysql":
+        return not connection.mysql_is_mariadb or connection.mysql_version >= (10, 6)
+    return connection.vendor in _USERS
+
+
+def _schedule_users_orm(cadence: Cadence, user_ids: set[int], now: datetime) -> set[Instant]:
+    """The same through the ORM, for engines without JSON table functions: three queries a group."""
     covered = set(
         DigestSchedule.objects.filter(
             user_id__in=list(user_ids), cadence=cadence, state=DigestSchedule.State.PENDING, delivery_time__gt=now
         ).values_list("user_id", flat=True)
     )
-    rows: list[DigestSchedule] = []
-    for uid in sorted(user_ids - covered):
-        for when in _instants_for(cadence, zones.get(uid), now):
-            rows.append(DigestSchedule(user_id=uid, cadence=cadence, delivery_time=when, created=now))
-    # A concurrent chunk may have inserted the same (user, cadence, instant): the unique key makes it a no-op.
+    wanted = user_ids - covered
+    zones = locale.time_zones(wanted)
+    rows = []
+    for uid in sorted(wanted):
+        if cadence == Cadence.IMMEDIATELY:
+            close = buffer_close(now)
+            whens = [now, close] if close else [now]
+        else:
+            whens = [next_delivery(cadence, zone(zones.get(uid)), now)]
+        rows += [DigestSchedule(user_id=uid, cadence=cadence, delivery_time=when, created=now) for when in whens]
     DigestSchedule.objects.bulk_create(rows, ignore_conflicts=True)
     return {(cadence, row.delivery_time) for row in rows}
-
-
-def _instants_for(cadence: Cadence, tz_name: str | None, now: datetime) -> list[datetime]:
-    if cadence == Cadence.IMMEDIATELY:
-        # The first email goes out now; the buffer row collects what arrives until it closes.
-        close = buffer_close(now)
-        return [now, close] if close else [now]
-    return [next_delivery(cadence, zone(tz_name), now)]
 
 
 def instant_task_id(cadence: Cadence | str, when: datetime) -> str:
