@@ -15,6 +15,7 @@ RANGES: dict[str, tuple[int, int]] = {
     # A zero or negative expiry would put the purge cutoff in the future and delete every notification.
     "NOTIFICATIONS_EXPIRY": (1, 36500),
     "NOTIFICATION_CREATION_BATCH_SIZE": (1, 10000),
+    "NOTIFICATIONS_RETENTION_DAYS": (1, 36500),
     "NOTIFICATIONS_PURGE_BATCH_SIZE": (1, 30000),
     "NOTIFICATION_REQUEST_STALE_MINUTES": (1, 24 * 60),
 }
