@@ -65,6 +65,7 @@ class PlatformNotificationsConfig(AppConfig):
         from platform_notifications.core.dbfeatures import use_real_sqlite_parameter_limit
         from platform_notifications.fanout import groupers  # noqa: F401  (groupers register on import)
         from platform_notifications.intake import receivers  # noqa: F401
+        from platform_notifications.operations import retirement
 
         registry.apps()  # malformed or duplicate config entries fail at startup, not at first send
         connection_created.connect(use_real_sqlite_parameter_limit, dispatch_uid="platform_notifications.sqlite_limit")
@@ -75,3 +76,4 @@ class PlatformNotificationsConfig(AppConfig):
             # connect twice.
             import_string(signal_path).connect(getattr(receivers, name), dispatch_uid=f"platform_notifications.{name}")
         receivers.disconnect_builtin_openedx_receivers()
+        retirement.connect_signals()  # user deletion, and Open edX's retirement signals when installed

@@ -5,6 +5,7 @@ from django.urls import include, path
 from platform_notifications.api.schema import schema_view
 from platform_notifications.inbox import actions as extra_views
 from platform_notifications.inbox import views as tray_views
+from platform_notifications.operations.views import HealthView
 from platform_notifications.preferences import views as preference_views
 
 app_name = "platform_notifications"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
     path("schema/", schema_view(), name="schema"),
+    path("health/", HealthView.as_view(), name="health"),  # staff only
     path("", include("platform_notifications.channels.email.urls")),
     # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).
     path("<str:notification_id>/", extra_views.RemoveView.as_view(), name="notification-remove"),

@@ -16,6 +16,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "NOTIFICATIONS_EXPIRY": (1, 36500),
     # At most SQLite's bound-parameter limit (32,766): a sparse chunk's ids are sent as one list.
     "NOTIFICATION_CREATION_BATCH_SIZE": (1, 30000),
+    "NOTIFICATIONS_RETENTION_DAYS": (1, 36500),
     "NOTIFICATIONS_PURGE_BATCH_SIZE": (1, 30000),
     "NOTIFICATION_REQUEST_STALE_MINUTES": (1, 24 * 60),
     # Below 30 days a link would stop working sooner than anti-spam law allows.

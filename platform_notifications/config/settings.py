@@ -18,7 +18,9 @@ DEFAULTS: dict[str, Any] = {
     # the audience; a chunk commits in a few hundred ms, which bounds how long it holds the request row and, with
     # grouping, its users' rows, and what a killed worker redoes.
     "NOTIFICATION_CREATION_BATCH_SIZE": 20000,
-    # Rows deleted per statement by the retention purge.
+    # Days finished requests, refused events and finished email schedules are kept before the purge deletes them.
+    "NOTIFICATIONS_RETENTION_DAYS": 30,
+    # Consecutive primary keys covered by one DELETE of the retention purge (so rows per statement at most).
     "NOTIFICATIONS_PURGE_BATCH_SIZE": 5000,
     # Requests still pending this many minutes after they were stored are re-enqueued by the sweep.
     "NOTIFICATION_REQUEST_STALE_MINUTES": 5,

@@ -1,11 +1,19 @@
-"""Retention: delete notifications (and finished bookkeeping) older than ``NOTIFICATIONS_EXPIRY`` days."""
+"""Retention: every growing table is purged of old rows in short statements over primary-key ranges.
+
+Notifications live ``NOTIFICATIONS_EXPIRY`` days; finished requests, refused events and finished email schedules
+``NOTIFICATIONS_RETENTION_DAYS``. Each DELETE covers at most ``NOTIFICATIONS_PURGE_BATCH_SIZE`` consecutive primary
+keys and commits on its own, so no statement holds locks for long and a purge can be stopped at any point.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from platform_notifications.config.bounds import bounded
@@ -19,25 +27,72 @@ from platform_notifications.models import (
 log = logging.getLogger(__name__)
 
 
-def _delete_in_batches(queryset: QuerySet, batch_size: int) -> int:
-    # Deleting by primary-key batches keeps each transaction and lock short on a large table.
+@dataclass(frozen=True)
+class Policy:
+    """One table's retention: which rows are old (given the cutoff) and which setting sets the age."""
+
+    name: str
+    queryset: Callable[[], QuerySet]
+    old: Callable[[timezone.datetime], Q]
+    days_setting: str
+
+
+#: Rows counted as finished: pending work is never purged, however old.
+FINISHED_REQUESTS = (NotificationRequest.State.DONE, NotificationRequest.State.FAILED)
+FINISHED_SCHEDULES = (DigestSchedule.State.SENT, DigestSchedule.State.EMPTY, DigestSchedule.State.FAILED)
+
+POLICIES: list[Policy] = [
+    # index (created)
+    Policy("notifications", Notification.objects.all, lambda cut: Q(created__lt=cut), "NOTIFICATIONS_EXPIRY"),
+    # index (state, modified)
+    Policy(
+        "requests",
+        NotificationRequest.objects.all,
+        lambda cut: Q(state__in=FINISHED_REQUESTS, modified__lt=cut),
+        "NOTIFICATIONS_RETENTION_DAYS",
+    ),
+    # index (created)
+    Policy("refused", RefusedNotification.objects.all, lambda cut: Q(created__lt=cut), "NOTIFICATIONS_RETENTION_DAYS"),
+    # index (state, delivery_time)
+    Policy(
+        "schedules",
+        DigestSchedule.objects.all,
+        lambda cut: Q(state__in=FINISHED_SCHEDULES, delivery_time__lt=cut),
+        "NOTIFICATIONS_RETENTION_DAYS",
+    ),
+]
+
+
+def delete_in_ranges(queryset: QuerySet, batch_size: int) -> int:
+    """Delete ``queryset`` in DELETEs over ranges of ``batch_size`` consecutive primary keys; returns rows deleted.
+
+    The bounds come from one read (MIN/MAX over the filter's index); each range statement then touches at most
+    ``batch_size`` rows and runs in its own transaction. Nothing points at these tables, so Django deletes each
+    range with one "DELETE ... WHERE" (its fast path) rather than loading rows.
+    """
+    bounds = queryset.aggregate(low=Min("pk"), high=Max("pk"))
+    low, high = bounds["low"], bounds["high"]
+    if low is None:
+        return 0
     total = 0
-    while True:
-        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
-        if not ids:
-            return total
-        total += queryset.model.objects.filter(pk__in=ids).delete()[0]
+    for start in range(low, high + 1, batch_size):
+        with transaction.atomic():
+            total += queryset.filter(pk__gte=start, pk__lt=start + batch_size).delete()[0]
+    return total
+
+
+def purge(batch_size: int | None = None) -> dict[str, int]:
+    """Purge every table by its policy; returns rows deleted per table."""
+    batch_size = max(1, batch_size or bounded("NOTIFICATIONS_PURGE_BATCH_SIZE"))
+    now = timezone.now()
+    deleted = {}
+    for policy in POLICIES:
+        cutoff = now - timedelta(days=bounded(policy.days_setting))
+        deleted[policy.name] = delete_in_ranges(policy.queryset().filter(policy.old(cutoff)), batch_size)
+    log.info("retention purge: %s", deleted)
+    return deleted
 
 
 def purge_expired(batch_size: int | None = None) -> int:
-    """Delete expired notifications and old finished requests, schedules and refusals; returns rows deleted."""
-    batch_size = max(1, batch_size or bounded("NOTIFICATIONS_PURGE_BATCH_SIZE"))
-    cutoff = timezone.now() - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
-    deleted = _delete_in_batches(Notification.objects.filter(created__lt=cutoff), batch_size)  # index (created)
-    done = (NotificationRequest.State.DONE, NotificationRequest.State.FAILED)
-    _delete_in_batches(NotificationRequest.objects.filter(state__in=done, modified__lt=cutoff), batch_size)
-    finished = (DigestSchedule.State.SENT, DigestSchedule.State.EMPTY)
-    _delete_in_batches(DigestSchedule.objects.filter(state__in=finished, delivery_time__lt=cutoff), batch_size)
-    _delete_in_batches(RefusedNotification.objects.filter(created__lt=cutoff), batch_size)
-    log.info("purged %s notifications older than %s", deleted, cutoff.isoformat())
-    return deleted
+    """Purge every table (see ``purge``); returns how many notifications were deleted."""
+    return purge(batch_size)["notifications"]
