@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from platform_notifications.api import serializers as s
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import TrayError
+from platform_notifications.inbox import counts
 from platform_notifications.inbox.views import ERRORS, first_error, own_notification
 from platform_notifications.models import Notification
 
@@ -25,6 +26,7 @@ class MarkUnreadView(ApiView):
             raise TrayError(first_error(body))
         # Seen stays seen: unread brings the row back to attention without raising the unseen count.
         own_notification(request, body.validated_data["notification_id"]).update(last_read=None)
+        counts.changed(request.user.pk)
         return Response({"message": "Notification marked unread."})
 
 
@@ -32,6 +34,7 @@ class MarkAllReadView(ApiView):
     @extend_schema(request=None, responses={200: s.MessageSerializer}, summary="Mark every notification read")
     def patch(self, request):
         changed = Notification.objects.for_user(request.user).mark_read()
+        counts.changed(request.user.pk)
         return Response({"message": f"{changed} notifications marked read."})
 
 
@@ -47,4 +50,5 @@ class RemoveView(ApiView):
         if not (notification_id.isascii() and notification_id.isdigit()) or len(notification_id) > 18:
             raise TrayError("notification_id must be a positive integer")
         own_notification(request, int(notification_id)).delete()
+        counts.changed(request.user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

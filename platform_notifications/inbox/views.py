@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -12,6 +11,7 @@ from platform_notifications.api.base import ApiView, enabled_app_names, known_ap
 from platform_notifications.api.errors import TrayError, TrayNotFound
 from platform_notifications.config import toggles
 from platform_notifications.config.bounds import bounded
+from platform_notifications.inbox import counts
 from platform_notifications.inbox.pagination import TrayPagination
 from platform_notifications.models import Notification
 
@@ -31,17 +31,9 @@ class CountView(ApiView):
         by_app = dict.fromkeys(enabled_app_names(), 0)
         show = toggles.ENABLE_NOTIFICATIONS.is_enabled()
         if show:
-            # One query; uses index (user, last_seen, web).
-            rows = (
-                Notification.objects.for_user(request.user)
-                .in_tray()
-                .unseen()
-                .filter(app_name__in=list(by_app))
-                .values("app_name")
-                .annotate(unseen=Count("id"))
-                .order_by()
-            )
-            by_app.update({row["app_name"]: row["unseen"] for row in rows})
+            # Cached per user and invalidated by every change (inbox/counts.py); one query on a miss.
+            cached = counts.unseen_by_app(request.user.pk)
+            by_app.update({app: cached[app] for app in by_app if app in cached})
         return Response(
             {
                 "show_notifications_tray": show,
@@ -111,6 +103,7 @@ class MarkSeenView(ApiView):
         app = known_app(app_name)
         # Uses index (user, last_seen, web).
         changed = Notification.objects.for_user(request.user).of_app(app).filter(web=True).mark_seen()
+        counts.changed(request.user.pk)
         return Response({"message": f"{changed} notifications marked seen."})
 
     @extend_schema(request=None, responses={200: s.MessageSerializer, **ERRORS}, summary="Mark an app's rows seen")
@@ -138,9 +131,11 @@ class MarkReadView(ApiView):
             raise TrayError(first_error(body))
         if "notification_id" in body.validated_data:
             own_notification(request, body.validated_data["notification_id"]).mark_read()
+            counts.changed(request.user.pk)
             return Response({"message": "Notification marked read."})
         if "app_name" in body.validated_data:
             app = known_app(body.validated_data["app_name"])
             changed = Notification.objects.for_user(request.user).of_app(app).mark_read()
+            counts.changed(request.user.pk)
             return Response({"message": f"{changed} notifications marked read."})
         raise TrayError("send notification_id or app_name")
