@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from platform_notifications.api.schema import schema_view
 from platform_notifications.inbox import actions as extra_views
+from platform_notifications.inbox import archive as archive_views
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.preferences import views as preference_views
 
@@ -20,6 +21,9 @@ urlpatterns = [
     # Beyond Open edX.
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
+    path("<int:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
+    path("<int:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
+    path("<int:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),
     path("schema/", schema_view(), name="schema"),
     path("", include("platform_notifications.channels.email.urls")),
     # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).

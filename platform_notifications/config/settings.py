@@ -55,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_COUNT_CACHE": "default",
     # Lifetime of a cached count; every change through this package invalidates it before then.
     "NOTIFICATION_COUNT_CACHE_SECONDS": 300,
+    # Hosts besides NOTIFICATIONS_SITE_URL's that ``<id>/open/`` may redirect to (a notification's absolute URL).
+    "NOTIFICATION_OPEN_REDIRECT_HOSTS": [],
 }
 
 

@@ -58,6 +58,7 @@ BOOLEAN_VALUES = {"true": True, "false": False}
         OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens; accepted, no effect"),
         OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
         OpenApiParameter("course_id", str, description="Only this course's notifications"),
+        OpenApiParameter("archived", str, enum=["true", "false"], description="true: only archived (default false)"),
     ],
     responses={200: s.NotificationSerializer(many=True), **ERRORS},
 )
@@ -79,13 +80,16 @@ class NotificationListView(ApiView, ListAPIView):
         if course_id is not None and not course_id.isprintable():
             # PostgreSQL refuses NUL in text parameters; no course id holds control characters anyway.
             raise TrayError("course_id contains invalid characters")
+        archived = params.get("archived", "false")
+        if archived not in BOOLEAN_VALUES:
+            raise TrayError("archived must be true or false")
         if not toggles.ENABLE_NOTIFICATIONS.is_enabled():
             # Master switch off: the tray shows nothing (and the count says so).
             return Notification.objects.none()
         # Uses index (user, created): the count and the page both walk one user's rows newest first.
         rows = (
             Notification.objects.for_user(self.request.user)
-            .in_tray()
+            .in_tray(archived=BOOLEAN_VALUES[archived])
             .of_app(app_name)
             .only(*s.ITEM_FIELDS)
             .order_by("-created", "-id")
