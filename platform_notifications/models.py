@@ -16,10 +16,13 @@ class NotificationQuerySet(models.QuerySet):
     def for_user(self, user) -> NotificationQuerySet:
         return self.filter(user=user)
 
-    def in_tray(self) -> NotificationQuerySet:
-        """Rows shown in the tray: web channel on, younger than ``NOTIFICATIONS_EXPIRY`` days."""
+    def in_tray(self, archived: bool = False) -> NotificationQuerySet:
+        """Rows shown in the tray: web channel on, younger than ``NOTIFICATIONS_EXPIRY`` days, not archived.
+
+        ``archived=True``: the archived ones instead (the inbox's archive view).
+        """
         cutoff = timezone.now() - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
-        return self.filter(web=True, created__gte=cutoff)
+        return self.filter(web=True, created__gte=cutoff, archived_at__isnull=not archived)
 
     def unseen(self) -> NotificationQuerySet:
         return self.filter(last_seen__isnull=True)
@@ -66,6 +69,8 @@ class Notification(models.Model):
     group_by_id = models.CharField(max_length=255, blank=True, default="")
     email_scheduled = models.BooleanField(default=False)
     email_sent_on = models.DateTimeField(null=True, blank=True)
+    # Archived rows leave the tray and the counts; the inbox lists them on request.
+    archived_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     modified = models.DateTimeField(default=timezone.now)
 
@@ -260,3 +265,20 @@ class CourseMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} in {self.course_id}"
+
+
+class LiveEvent(models.Model):
+    """A change the open browsers are told about: the live stream's log, shared by every process.
+
+    One row per fan-out chunk (its users in ``user_ids``) or per user action; the row id is the stream's
+    event id, so ``Last-Event-ID`` resumes from the log. Rows older than the replay window are pruned.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=16)
+    user_ids = models.JSONField(default=list)
+    data = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"

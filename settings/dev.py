@@ -36,3 +36,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 LOGIN_URL = "demo:login"
 LOGIN_REDIRECT_URL = "demo:forum"
 NOTIFICATIONS_SITE_URL = os.environ.get("NOTIFICATIONS_SITE_URL", "http://127.0.0.1:8000")
+# Shared by the web server and the worker: the worker's fan-out invalidates the tray counts the web caches.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    if os.environ.get("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+}

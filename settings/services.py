@@ -10,6 +10,8 @@ DATABASES = {"default": database_from_env() or {"ENGINE": "django.db.backends.sq
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_platform_notifications")}
 CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
+# Shared by the test process and the workers (the tray counts are invalidated by the workers' fan-outs).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}}
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "/tmp/platform-notifications-outbox")  # noqa: S108
 # Redis hands an unacknowledged message (its worker died mid-task) to another worker after this many seconds;

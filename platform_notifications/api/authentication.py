@@ -41,3 +41,26 @@ def authentication_classes() -> list[type[BaseAuthentication]]:
         if cls is not None and cls not in classes:
             classes.append(cls)
     return classes
+
+
+try:
+    from drf_spectacular.extensions import OpenApiAuthenticationExtension
+except ImportError:  # pragma: no cover - drf-spectacular is a dependency; guard for trimmed installs
+    OpenApiAuthenticationExtension = None
+
+if OpenApiAuthenticationExtension is not None:
+
+    class JwtAuthenticationScheme(OpenApiAuthenticationExtension):
+        """Documents edx-drf-extensions' JWT in the schema: a bearer header ``JWT <token>`` or the JWT cookie pair."""
+
+        target_class = JWT_AUTHENTICATION
+        name = "jwtAuth"
+
+        def get_security_definition(self, auto_schema):
+            return {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "Open edX JWT: `Authorization: JWT <token>`, or the cookies "
+                "`edx-jwt-cookie-header-payload` and `edx-jwt-cookie-signature` with `USE-JWT-COOKIE: true`.",
+            }

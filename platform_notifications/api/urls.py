@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from platform_notifications.api.schema import schema_view
 from platform_notifications.inbox import actions as extra_views
+from platform_notifications.inbox import archive as archive_views
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.operations.views import HealthView
 from platform_notifications.preferences import views as preference_views
@@ -21,6 +22,9 @@ urlpatterns = [
     # Beyond Open edX.
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
+    path("<str:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
+    path("<str:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
+    path("<str:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),
     path("schema/", schema_view(), name="schema"),
     path("health/", HealthView.as_view(), name="health"),  # staff only
     path("", include("platform_notifications.channels.email.urls")),

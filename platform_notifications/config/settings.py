@@ -65,6 +65,12 @@ DEFAULTS: dict[str, Any] = {
     # Pages emails link to ("manage preferences", "view all"); None: a path under NOTIFICATIONS_SITE_URL.
     "NOTIFICATIONS_PREFERENCES_URL": None,
     "NOTIFICATIONS_VIEW_ALL_URL": None,
+    # Cache alias holding the per-user unseen counts; it must be shared by the web servers and the workers.
+    "NOTIFICATION_COUNT_CACHE": "default",
+    # Lifetime of a cached count; every change through this package invalidates it before then.
+    "NOTIFICATION_COUNT_CACHE_SECONDS": 300,
+    # Hosts besides NOTIFICATIONS_SITE_URL's that ``<id>/open/`` may redirect to (a notification's absolute URL).
+    "NOTIFICATION_OPEN_REDIRECT_HOSTS": [],
 }
 
 

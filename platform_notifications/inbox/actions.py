@@ -9,12 +9,23 @@ from rest_framework.response import Response
 from platform_notifications.api import serializers as s
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import TrayError
+from platform_notifications.inbox import counts
 from platform_notifications.inbox.views import ERRORS, first_error, own_notification
 from platform_notifications.models import Notification
 
 #: A path id has at most 18 digits (it must fit a signed 64-bit column); 0 is no id.
 MAX_ID_DIGITS = 18
 NOTIFICATION_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**MAX_ID_DIGITS - 1}
+NOTIFICATION_ID = OpenApiParameter("notification_id", NOTIFICATION_ID_SCHEMA, OpenApiParameter.PATH)
+
+
+def path_id(notification_id: str) -> int:
+    """A notification id from the path, matched as text so that a malformed id is a clear 400, not a bare 404."""
+    if not (notification_id.isascii() and notification_id.isdigit()) or len(notification_id) > MAX_ID_DIGITS:
+        raise TrayError("notification_id must be a positive integer")
+    if int(notification_id) < 1:
+        raise TrayError("notification_id must be a positive integer")
+    return int(notification_id)
 
 
 class MarkUnreadView(ApiView):
@@ -29,6 +40,7 @@ class MarkUnreadView(ApiView):
             raise TrayError(first_error(body))
         # Seen stays seen: unread brings the row back to attention without raising the unseen count.
         own_notification(request, body.validated_data["notification_id"]).update(last_read=None)
+        counts.changed(request.user.pk)
         return Response({"message": "Notification marked unread."})
 
 
@@ -36,19 +48,18 @@ class MarkAllReadView(ApiView):
     @extend_schema(request=None, responses={200: s.MessageSerializer}, summary="Mark every notification read")
     def patch(self, request):
         changed = Notification.objects.for_user(request.user).mark_read()
+        counts.changed(request.user.pk)
         return Response({"message": f"{changed} notifications marked read."})
 
 
 class RemoveView(ApiView):
     @extend_schema(
-        parameters=[OpenApiParameter("notification_id", NOTIFICATION_ID_SCHEMA, OpenApiParameter.PATH)],
+        parameters=[NOTIFICATION_ID],
         request=None,
         responses={204: None, **ERRORS},
         summary="Remove one notification (deletes the row)",
     )
     def delete(self, request, notification_id: str):
-        # Matched as text so that a malformed id is a clear 400 rather than an unexplained 404.
-        if not (notification_id.isascii() and notification_id.isdigit()) or len(notification_id) > MAX_ID_DIGITS:
-            raise TrayError("notification_id must be a positive integer")
-        own_notification(request, int(notification_id)).delete()
+        own_notification(request, path_id(notification_id)).delete()
+        counts.changed(request.user.pk)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -12,6 +11,7 @@ from platform_notifications.api.base import ApiView, enabled_app_names, known_ap
 from platform_notifications.api.errors import TrayError, TrayNotFound
 from platform_notifications.config import toggles
 from platform_notifications.config.bounds import bounded
+from platform_notifications.inbox import counts
 from platform_notifications.inbox.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, TrayPagination
 from platform_notifications.models import Notification
 
@@ -31,17 +31,9 @@ class CountView(ApiView):
         by_app = dict.fromkeys(enabled_app_names(), 0)
         show = toggles.ENABLE_NOTIFICATIONS.is_enabled()
         if show:
-            # One query; uses index (user, last_seen, web).
-            rows = (
-                Notification.objects.for_user(request.user)
-                .in_tray()
-                .unseen()
-                .filter(app_name__in=list(by_app))
-                .values("app_name")
-                .annotate(unseen=Count("id"))
-                .order_by()
-            )
-            by_app.update({row["app_name"]: row["unseen"] for row in rows})
+            # Cached per user and invalidated by every change (inbox/counts.py); one query on a miss.
+            cached = counts.unseen_by_app(request.user.pk)
+            by_app.update({app: cached[app] for app in by_app if app in cached})
         return Response(
             {
                 "show_notifications_tray": show,
@@ -72,6 +64,7 @@ COURSE_ID_SCHEMA = {"type": "string", "maxLength": COURSE_ID_MAX_LENGTH, "patter
         OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens; accepted, no effect"),
         OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
         OpenApiParameter("course_id", COURSE_ID_SCHEMA, description="Only this course's notifications"),
+        OpenApiParameter("archived", str, enum=["true", "false"], description="true: only archived (default false)"),
     ],
     responses={200: s.NotificationSerializer(many=True), **ERRORS},
 )
@@ -93,13 +86,16 @@ class NotificationListView(ApiView, ListAPIView):
         if course_id is not None and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in course_id):
             # PostgreSQL refuses NUL in text parameters; no course id holds control characters anyway.
             raise TrayError("course_id contains invalid characters")
+        archived = params.get("archived", "false")
+        if archived not in BOOLEAN_VALUES:
+            raise TrayError("archived must be true or false")
         if not toggles.ENABLE_NOTIFICATIONS.is_enabled():
             # Master switch off: the tray shows nothing (and the count says so).
             return Notification.objects.none()
         # Uses index (user, created): the count and the page both walk one user's rows newest first.
         rows = (
             Notification.objects.for_user(self.request.user)
-            .in_tray()
+            .in_tray(archived=BOOLEAN_VALUES[archived])
             .of_app(app_name)
             .only(*s.ITEM_FIELDS)
             .order_by("-created", "-id")
@@ -117,6 +113,7 @@ class MarkSeenView(ApiView):
         app = known_app(app_name)
         # Uses index (user, last_seen, web).
         changed = Notification.objects.for_user(request.user).of_app(app).filter(web=True).mark_seen()
+        counts.changed(request.user.pk)
         return Response({"message": f"{changed} notifications marked seen."})
 
     @extend_schema(request=None, responses={200: s.MessageSerializer, **ERRORS}, summary="Mark an app's rows seen")
@@ -144,9 +141,11 @@ class MarkReadView(ApiView):
             raise TrayError(first_error(body))
         if "notification_id" in body.validated_data:
             own_notification(request, body.validated_data["notification_id"]).mark_read()
+            counts.changed(request.user.pk)
             return Response({"message": "Notification marked read."})
         if "app_name" in body.validated_data:
             app = known_app(body.validated_data["app_name"])
             changed = Notification.objects.for_user(request.user).of_app(app).mark_read()
+            counts.changed(request.user.pk)
             return Response({"message": f"{changed} notifications marked read."})
         raise TrayError("send notification_id or app_name")

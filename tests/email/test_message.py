@@ -62,8 +62,10 @@ def test_headers_sender_and_absolute_links(settings):
     token = link.rsplit("/", 2)[-2]
     assert read_token(token)[0] == user.pk
     assert read_token(token)[1].kind == "type"  # one notification: its own type
-    assert 'href="https://lms.example.com/courses/x/posts/7"' in html_of(message)
-    assert "https://lms.example.com/courses/x/posts/7" in message.body
+    # The item links through open/, which marks it read and redirects to its URL (tests/api/test_archive_open.py).
+    opened = f"https://lms.example.com/api/notifications/{row.pk}/open/"
+    assert f'href="{opened}"' in html_of(message)
+    assert opened in message.body
 
 
 def test_sender_falls_back_to_default_from_email(settings):

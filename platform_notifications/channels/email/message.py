@@ -73,6 +73,13 @@ def list_scope(rows: Sequence[Notification]) -> Scope:
     return Scope.app(apps.pop()) if len(apps) == 1 else Scope.everything()
 
 
+def open_url(row: Notification) -> str:
+    """The item's link: through ``<id>/open/``, so reading from an email marks the notification read."""
+    if row.pk is None:
+        return absolute(row.content_url)
+    return absolute(reverse("platform_notifications:notification-open", args=[row.pk]))
+
+
 def plain(content_html: str) -> str:
     """The text part of an item: tags dropped, entities decoded."""
     return html.unescape(strip_tags(content_html)).strip()
@@ -87,7 +94,7 @@ def _groups(user_id: int, rows: Sequence[Notification], view_all: str, version: 
         shown = []
         for row in members[:MAX_ITEMS_PER_GROUP]:
             content = row.content
-            shown.append({"html": mark_safe(content), "text": plain(content), "url": absolute(row.content_url)})  # noqa: S308 (escaped by rendering)
+            shown.append({"html": mark_safe(content), "text": plain(content), "url": open_url(row)})  # noqa: S308 (escaped by rendering)
         groups.append(
             {
                 "app": str(app.info) if app and app.info else app_name,

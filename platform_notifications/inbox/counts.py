@@ -1,0 +1,101 @@
+"""The unseen counts per app, cached per user and invalidated by every change to the user's rows.
+
+Each user has a *generation* token in the cache; a cached count is valid only while it carries the current
+token. A change replaces the tokens of every user it touched (one ``set_many`` per fan-out chunk, whatever
+its size) after its transaction commits. A reader reads the token before it queries, so a count computed
+from rows older than a change is stored under the old token and never served again: no read-then-write
+race can leave a stale badge. The entry's lifetime (``NOTIFICATION_COUNT_CACHE_SECONDS``) only bounds what
+changes made outside this package (the admin, a raw SQL purge) can leave behind.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import Count
+
+from platform_notifications.config.bounds import bounded
+from platform_notifications.config.settings import get_setting
+from platform_notifications.models import Notification
+
+
+def _cache():
+    # The cache must be shared by every process that changes rows (web servers and Celery workers).
+    return caches[get_setting("NOTIFICATION_COUNT_CACHE")]
+
+
+def _generation_key(user_id: int) -> str:
+    return f"pn:unseen:gen:{user_id}"
+
+
+def _counts_key(user_id: int) -> str:
+    return f"pn:unseen:counts:{user_id}"
+
+
+def _token() -> str:
+    return secrets.token_hex(8)
+
+
+def query_unseen_by_app(user_id: int) -> dict[str, int]:
+    """The user's unseen tray rows per app, from the database (one query; uses index (user, last_seen, web))."""
+    rows = (
+        Notification.objects.filter(user_id=user_id)
+        .in_tray()
+        .unseen()
+        .values("app_name")
+        .annotate(unseen=Count("id"))
+        .order_by()
+    )
+    return {row["app_name"]: row["unseen"] for row in rows}
+
+
+def unseen_by_app(user_id: int) -> dict[str, int]:
+    """The user's unseen counts per app (every app with rows): from the cache, or one query then cached."""
+    cache = _cache()
+    generation_key, counts_key = _generation_key(user_id), _counts_key(user_id)
+    found = cache.get_many([generation_key, counts_key])
+    token = found.get(generation_key)
+    cached = found.get(counts_key)
+    # The expiry setting decides which rows count, so a cached count is also bound to its value.
+    expiry = bounded("NOTIFICATIONS_EXPIRY")
+    if token is not None and isinstance(cached, tuple) and cached[:2] == (token, expiry):
+        return dict(cached[2])
+    if token is None:
+        # First read (or evicted): start a generation; if another process raced us, use its token.
+        token = _token()
+        if not cache.add(generation_key, token, timeout=None):
+            token = cache.get(generation_key) or token
+    counts = query_unseen_by_app(user_id)
+    cache.set(counts_key, (token, expiry, counts), timeout=get_setting("NOTIFICATION_COUNT_CACHE_SECONDS"))
+    return counts
+
+
+def invalidate_now(user_ids: Iterable[int]) -> None:
+    """Forget the cached counts of ``user_ids`` (one cache operation for all of them)."""
+    token = _token()
+    _cache().set_many({_generation_key(uid): token for uid in set(user_ids)}, timeout=None)
+
+
+def invalidate(user_ids: Iterable[int]) -> None:
+    """Forget the cached counts of ``user_ids`` once the current transaction commits (at once outside one).
+
+    After commit, never before: a reader between the change and its commit would cache the old rows.
+    """
+    ids = frozenset(user_ids)
+    if ids:
+        transaction.on_commit(partial(invalidate_now, ids))
+
+
+def changed(user_id: int) -> None:
+    """A request changed ``user_id``'s rows: invalidate now, and again after commit inside a transaction.
+
+    Views run in autocommit (the change is already committed); a host with ``ATOMIC_REQUESTS`` commits
+    later, and the second invalidation drops whatever a reader cached from the rows before that commit.
+    """
+    invalidate_now([user_id])
+    if transaction.get_connection().in_atomic_block:
+        invalidate([user_id])
