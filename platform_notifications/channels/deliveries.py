@@ -1,0 +1,26 @@
+"""``GET deliveries/``: the signed-in user's own delivery log (``?status=failed`` for what did not arrive)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from platform_notifications.api.base import ApiView
+from platform_notifications.models import DeliveryAttempt
+
+LIMIT = 100
+
+
+class DeliveryListView(ApiView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=list(DeliveryAttempt.Status.values))],
+        summary="My latest deliveries on the outbound channels",
+    )
+    def get(self, request):
+        rows = DeliveryAttempt.objects.for_user(request.user).order_by("-created", "-pk")
+        wanted = request.query_params.get("status")
+        if wanted in DeliveryAttempt.Status.values:
+            rows = rows.filter(status=wanted)
+        fields = ("id", "channel", "notification_id", "kind", "status", "attempt", "error", "created", "finished_at")
+        # ``target`` is left out: it names endpoint ids, which are not the reader's business beyond their own list.
+        return Response(list(rows.values(*fields)[:LIMIT]))
