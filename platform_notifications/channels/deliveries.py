@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from platform_notifications.api.base import ApiView
 from platform_notifications.models import DeliveryAttempt
 
 LIMIT = 100
+FIELDS = ("id", "channel", "notification_id", "kind", "status", "attempt", "error", "created", "finished_at")
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    notification_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = DeliveryAttempt
+        fields = FIELDS
 
 
 class DeliveryListView(ApiView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=list(DeliveryAttempt.Status.values))],
+        responses={200: DeliverySerializer(many=True)},
         summary="My latest deliveries on the outbound channels",
     )
     def get(self, request):
@@ -21,6 +32,5 @@ class DeliveryListView(ApiView):
         wanted = request.query_params.get("status")
         if wanted in DeliveryAttempt.Status.values:
             rows = rows.filter(status=wanted)
-        fields = ("id", "channel", "notification_id", "kind", "status", "attempt", "error", "created", "finished_at")
-        # ``target`` is left out: it names endpoint ids, which are not the reader's business beyond their own list.
-        return Response(list(rows.values(*fields)[:LIMIT]))
+        # ``target`` is left out: it names endpoints and device sets, internal to the channels.
+        return Response(DeliverySerializer(rows[:LIMIT], many=True).data)

@@ -180,3 +180,22 @@ def test_lost_task_is_swept(httpserver, user, send, django_capture_on_commit_cal
         assert dispatch.sweep() == 1
     row.refresh_from_db()
     assert row.status == S.SENT
+
+
+@pytest.mark.parametrize("recipients", [3, 12])
+def test_a_webhook_batch_costs_the_same_queries_whatever_its_size(
+    httpserver, send, recipients, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    users = UserFactory.create_batch(recipients)
+    for u in users:
+        _endpoint(u, httpserver)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    send([u.id for u in users])
+    ids = list(DeliveryAttempt.objects.values_list("pk", flat=True))
+    DeliveryAttempt.objects.update(status=S.QUEUED)
+    # Claim, load, the endpoints, one bulk UPDATE in a savepoint pair, the failure counters reset.
+    with django_assert_num_queries(7):
+        dispatch.run("webhook", ids)
+    assert DeliveryAttempt.objects.filter(status=S.SENT).count() == recipients

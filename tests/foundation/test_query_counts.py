@@ -76,16 +76,17 @@ def test_queries_per_chunk_do_not_depend_on_chunk_or_audience_size(
 # chunk's recipients, two preference reads (stored choices, email opt-outs), one INSERT, advance the cursor,
 # release (the web channel writes nothing, so it needs no savepoint). A course audience reads each filter's next
 # ids and then the candidates' active flags: one query more per chunk with one filter (9), two more with two
-# filters (10). The email channel adds 5: its savepoint pair and three scheduling queries. Fixed: the request
+# filters (10). The email channel adds 5: its savepoint pair and three scheduling queries. The webhook and Slack
+# channels add one SELECT each (the chunk's users' endpoints: none here, so no savepoint). Fixed: the request
 # read, the last (empty) chunk's savepoint, lock and release, and the done mark; a course audience also reads
 # its final empty chunk (one query per filter).
 EXPECTED = {
-    ("users", False): (5, 8),
-    ("course", False): (6, 9),
-    ("course_filtered", False): (7, 10),
-    ("users", True): (5, 13),
-    ("course", True): (6, 14),
-    ("course_filtered", True): (7, 15),
+    ("users", False): (5, 10),
+    ("course", False): (6, 11),
+    ("course_filtered", False): (7, 12),
+    ("users", True): (5, 15),
+    ("course", True): (6, 16),
+    ("course_filtered", True): (7, 17),
 }
 
 

@@ -28,7 +28,6 @@ APNS_RETRYABLE = ("TimeoutError", "CommunicationError", "ServiceUnavailable", "I
 
 class PushChannel(OutboundChannel):
     name = "push"
-    writes_to_database = True
 
     def enabled(self) -> bool:
         if not toggles.ENABLE_PUSH_NOTIFICATIONS.is_enabled():

@@ -28,7 +28,6 @@ def _matches(endpoint_apps, endpoint_kinds, notification) -> bool:
 
 class _EndpointChannel(OutboundChannel):
     kind = WebhookEndpoint.Kind.WEBHOOK
-    writes_to_database = True
 
     def _operator_targets(self, notifications) -> Iterable[Target]:
         raise NotImplementedError

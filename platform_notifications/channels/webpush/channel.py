@@ -33,7 +33,6 @@ def payload_of(item: Item) -> str:
 
 class WebPushChannel(OutboundChannel):
     name = "webpush"
-    writes_to_database = True
 
     def enabled(self) -> bool:
         if not get_setting("NOTIFICATIONS_WEBPUSH_VAPID_PRIVATE_KEY"):
