@@ -4,7 +4,8 @@
 rows, the send batches with claim and log) runs against a bare loop of the same library calls in the same run:
 webhooks (standardwebhooks + requests) and Slack (requests) post to a loopback HTTP server, web push (pywebpush,
 encryption and VAPID included) posts to it too, mobile push calls django-push-notifications with firebase-admin's
-``send_each`` replaced by an answer in memory (the provider boundary). JSON goes to ``bench/results/channels-sqlite.json``.
+``send_each`` replaced by an answer in memory (the provider boundary).
+JSON goes to ``bench/results/channels-sqlite.json``.
 """
 
 from __future__ import annotations
@@ -84,7 +85,9 @@ def seed(user_ids: list[int], url: str) -> None:
             WebhookEndpoint(user_id=uid, kind="slack", url=f"{url}/slack") for uid in part
         )
         WebPushSubscription.objects.bulk_create(
-            WebPushSubscription(user_id=uid, endpoint=f"{url}/push/{uid}", endpoint_hash=str(uid), p256dh=p256dh, auth=auth)
+            WebPushSubscription(
+                user_id=uid, endpoint=f"{url}/push/{uid}", endpoint_hash=str(uid), p256dh=p256dh, auth=auth
+            )
             for uid in part
         )  # fmt: skip
 
@@ -142,8 +145,13 @@ def bare(channel_name: str, user_ids: list[int], url: str, vapid: str) -> float:
             session.post(f"{url}/slack", json={"text": text, "blocks": []}, timeout=5)
         else:
             sub = subs[row.user_id]
-            webpush({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}, json.dumps({"body": text}),
-                    vapid_private_key=vapid, vapid_claims={"sub": "mailto:bench@example.com"}, requests_session=session)  # fmt: skip
+            webpush(
+                {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}},
+                json.dumps({"body": text}),
+                vapid_private_key=vapid,
+                vapid_claims={"sub": "mailto:bench@example.com"},
+                requests_session=session,
+            )
     return time.perf_counter() - started
 
 
@@ -164,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     from settings import celery_app
 
     celery_app.conf.task_always_eager = True
+    # Eager tasks still take a producer from the broker's pool: import its transport before any timing.
+    celery_app.connection_for_write().release()
     messaging.send_each = fake_send_each
     url = serve()
     vapid, _ = generate()

@@ -36,3 +36,15 @@ INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 LOGIN_URL = "demo:login"
 LOGIN_REDIRECT_URL = "demo:forum"
 NOTIFICATIONS_SITE_URL = os.environ.get("NOTIFICATIONS_SITE_URL", "http://127.0.0.1:8000")
+
+# Web push for the demo: a VAPID key pair made on first start and kept in VAR_DIR (never committed).
+_VAPID_FILE = VAR_DIR / "vapid.json"
+if not _VAPID_FILE.exists():
+    import json as _json
+
+    from platform_notifications.management.commands.generate_vapid_keys import generate as _generate
+
+    _VAPID_FILE.write_text(_json.dumps(dict(zip(("private", "public"), _generate(), strict=True))))
+_VAPID = __import__("json").loads(_VAPID_FILE.read_text())
+NOTIFICATIONS_WEBPUSH_VAPID_PRIVATE_KEY = _VAPID["private"]
+NOTIFICATIONS_WEBPUSH_VAPID_PUBLIC_KEY = _VAPID["public"]

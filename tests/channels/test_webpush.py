@@ -146,3 +146,11 @@ def test_delete_removes_only_my_subscription(httpserver, user, other):
     client.force_login(user)
     assert client.delete(url, body, content_type="application/json").status_code == 204
     assert not WebPushSubscription.objects.exists()
+
+
+def test_get_answers_the_public_key(user, vapid):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    assert client.get("/api/notifications/webpush-subscriptions/").json() == {"public_key": vapid, "subscriptions": 0}

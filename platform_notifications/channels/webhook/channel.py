@@ -78,6 +78,7 @@ class _EndpointChannel(OutboundChannel):
     def send_batch(self, items: Sequence[Item]) -> list[Outcome]:
         endpoints = self._resolve(items)
         session = http.guarded_session()
+        checked: set[str] = set()
         outcomes = []
         for item in items:
             pk = item.attempt.pk
@@ -86,7 +87,7 @@ class _EndpointChannel(OutboundChannel):
                 continue
             url, secret = endpoints[item.attempt.target]
             body, headers = self._request(item, url, secret)
-            answer = http.post(session, url, body, headers)
+            answer = http.post(session, url, body, headers, checked)
             if answer.status is not None and 200 <= answer.status < 300:
                 outcomes.append(Outcome.ok(pk, headers.get("webhook-id", "")))
             elif answer.retryable:

@@ -64,14 +64,22 @@ class Response:
         return self.status == 429 or self.status >= 500
 
 
-def post(session: requests.Session, url: str, body: bytes, headers: dict[str, str]) -> Response:
-    """POST ``body``; never raises. The response is read up to the size limit within the total timeout."""
+def post(
+    session: requests.Session, url: str, body: bytes, headers: dict[str, str], checked: set[str] | None = None
+) -> Response:
+    """POST ``body``; never raises. The response is read up to the size limit within the total timeout.
+
+    ``checked``: URLs already resolved and checked in this batch (the connection itself is checked every time).
+    """
     connect = float(get_setting("NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT"))
     total = float(get_setting("NOTIFICATIONS_WEBHOOK_TOTAL_TIMEOUT"))
     limit = int(get_setting("NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES"))
     deadline = time.monotonic() + total
     try:
-        check_url(url)
+        if checked is None or url not in checked:
+            check_url(url)
+            if checked is not None:
+                checked.add(url)
         with session.post(
             url, data=body, headers=headers, timeout=(connect, total), stream=True, allow_redirects=False
         ) as answer:

@@ -63,6 +63,12 @@ def endpoint_hash(endpoint: str) -> str:
 
 
 class WebPushSubscriptionView(ApiView):
+    @extend_schema(request=None, responses={200: None}, summary="The VAPID public key and my subscription count")
+    def get(self, request):
+        # Browsers need the key as ``applicationServerKey`` before they can subscribe.
+        mine = WebPushSubscription.objects.filter(user=request.user).count()
+        return Response({"public_key": get_setting("NOTIFICATIONS_WEBPUSH_VAPID_PUBLIC_KEY"), "subscriptions": mine})
+
     @extend_schema(
         request=SubscriptionSerializer, responses={201: None}, summary="Store this browser's push subscription"
     )
