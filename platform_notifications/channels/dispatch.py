@@ -60,9 +60,12 @@ def run(channel_name: str, ids: Sequence[int]) -> dict[str, int]:
         outcomes = [Outcome.fail(a.pk, f"channel {channel_name} is not enabled") for a in attempts]
         items: list[Item] = []
     else:
-        items = [Item(a, build(a)) for a in attempts]
+        # A row whose notification was purged before it was sent (retention) is not a summary: nothing to send.
+        orphans = [a for a in attempts if a.notification_id is None and a.kind != "summary"]
+        items = [Item(a, build(a)) for a in attempts if a not in orphans]
         try:
-            outcomes = channel.send_batch(items)
+            outcomes = channel.send_batch(items) if items else []
+            outcomes += [Outcome.fail(a.pk, "the notification no longer exists") for a in orphans]
         except Exception as error:  # a bug or an outage of the whole provider: every item retries
             log.exception("channel %s batch failed", channel_name)
             outcomes = [Outcome.retry(a.pk, f"{type(error).__name__}: {error}") for a in attempts]

@@ -90,3 +90,21 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap(attempt):
 
 def test_exhausted():
     assert RetryPolicy(max_attempts=2).exhausted(2) and not RetryPolicy(max_attempts=2).exhausted(1)
+
+
+def test_a_row_whose_notification_was_purged_is_failed_not_sent(pager, send, user, monkeypatch):
+    from platform_notifications.core import queue
+    from platform_notifications.models import Notification
+
+    real = queue.enqueue
+
+    def enqueue(name, args, **kwargs):  # the send task never runs
+        return False if name == queue.DELIVER_ATTEMPTS else real(name, args, **kwargs)
+
+    monkeypatch.setattr(queue, "enqueue", enqueue)
+    send([user.id])
+    row = DeliveryAttempt.objects.get()
+    Notification.objects.all().delete()
+    dispatch.run("pager", [row.pk])
+    row.refresh_from_db()
+    assert (row.status, row.error) == (S.FAILED, "the notification no longer exists") and SENT == []

@@ -34,6 +34,7 @@ def test_team_channel_with_minimum_level(httpserver, send, user, settings):
         {"url": httpserver.url_for("/info"), "apps": ["discussion"], "min_level": "INFO"},
         {"url": httpserver.url_for("/warn"), "min_level": "WARNING"},
         {"url": httpserver.url_for("/other"), "apps": ["grading"]},
+        {"url": httpserver.url_for("/team-b"), "courses": ["course-v1:Other+Team+B"]},
     ]
     httpserver.expect_request("/info").respond_with_data("ok")
     send([user.id])  # an Open edX notification: INFO

@@ -20,9 +20,12 @@ from platform_notifications.core import queue
 from platform_notifications.models import DeliveryAttempt, WebhookEndpoint
 
 
-def _matches(endpoint_apps, endpoint_kinds, notification) -> bool:
-    return (not endpoint_apps or notification.app_name in endpoint_apps) and (
-        not endpoint_kinds or notification.notification_type in endpoint_kinds
+def _matches(endpoint_apps, endpoint_kinds, notification, courses=()) -> bool:
+    """Whether a notification is in an endpoint's apps, kinds and (operator entries: a team's) courses."""
+    return (
+        (not endpoint_apps or notification.app_name in endpoint_apps)
+        and (not endpoint_kinds or notification.notification_type in endpoint_kinds)
+        and (not courses or notification.course_id in courses)
     )
 
 
@@ -144,7 +147,7 @@ class WebhookChannel(_EndpointChannel):
         configured = get_setting("NOTIFICATIONS_WEBHOOK_ENDPOINTS") or {}
         for notification in notifications:
             for index, entry in enumerate(configured.get(notification.app_name, ())):
-                if _matches((), entry.get("kinds", ()), notification):
+                if _matches((), entry.get("kinds", ()), notification, entry.get("courses", ())):
                     yield Target(None, notification, f"settings:{notification.app_name}:{index}")
 
     def _operator_config(self, target: str) -> dict | None:
@@ -197,7 +200,10 @@ class SlackChannel(_EndpointChannel):
         for index, entry in enumerate(get_setting("NOTIFICATIONS_SLACK_CHANNELS") or ()):
             for notification in notifications:
                 level_ok = at_least(level_of(notification), entry.get("min_level", "INFO"))
-                if level_ok and _matches(entry.get("apps", ()), entry.get("kinds", ()), notification):
+                narrowed = _matches(
+                    entry.get("apps", ()), entry.get("kinds", ()), notification, entry.get("courses", ())
+                )
+                if level_ok and narrowed:
                     yield Target(None, notification, f"settings:slack:{index}")
 
     def _operator_config(self, target: str) -> dict | None:
