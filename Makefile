@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= settings.test
 
-.PHONY: run test test-services lint format bench bench-api bench-email schema install clean
+.PHONY: run test test-services lint format bench bench-api bench-email bench-channels schema install clean
 
 $(STAMP): setup.cfg pyproject.toml tutorplugin/pyproject.toml
 	@echo "==> creating $(VENV) (first run only)"
@@ -48,6 +48,9 @@ bench: $(STAMP)
 
 bench-email: $(STAMP)
 	$(BIN)/python -m bench.digest
+
+bench-channels: $(STAMP)
+	$(BIN)/python -m bench.channels
 
 bench-api: $(STAMP)
 	$(BIN)/python -m bench.api --db all

@@ -84,3 +84,27 @@ class CourseMembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "course_id", "mode", "course_role", "discussion_role", "cohort_id", "team_id")
     list_filter = ("course_id", "mode")
     raw_id_fields = ("user",)
+
+
+@admin.register(models.DeliveryAttempt)
+class DeliveryAttemptAdmin(admin.ModelAdmin):
+    list_display = ("created", "channel", "user", "notification_id", "status", "attempt", "target", "error")
+    list_filter = ("status", "channel")
+    search_fields = ("user__username", "target", "provider_message_id", "error")
+    raw_id_fields = ("user", "notification")
+    actions = ["retry"]
+
+    @admin.action(description="Retry the selected failed deliveries")
+    def retry(self, request, queryset):
+        from platform_notifications.channels import dispatch
+
+        count = dispatch.retry_now(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{count} failed deliveries queued again.")
+
+
+@admin.register(models.WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "url", "active", "consecutive_failures", "disabled_at")
+    list_filter = ("kind", "active")
+    raw_id_fields = ("user",)
+    exclude = ("secret",)

@@ -8,6 +8,7 @@ from datetime import datetime
 from celery import shared_task
 from django.db import DatabaseError
 
+from platform_notifications.channels import dispatch
 from platform_notifications.channels.email import batch, digest, schedule
 from platform_notifications.config.enums import Cadence
 from platform_notifications.fanout import run as fanout
@@ -81,3 +82,46 @@ def deliver_email_schedule(schedule_id: int) -> str:
 def send_due_digests() -> dict:
     """Deliver every email schedule whose time has come and that was not sent (run by Celery beat)."""
     return dict(batch.deliver_due())
+
+
+@shared_task(
+    acks_late=True, reject_on_worker_lost=True, autoretry_for=(DatabaseError,), retry_backoff=10, max_retries=5
+)
+def deliver_attempts(channel: str, attempt_ids: list[int]) -> dict:
+    """Send queued delivery rows of one outbound channel (push, web push, webhook, Slack) and log the outcomes."""
+    return dispatch.run(channel, attempt_ids)
+
+
+@shared_task
+def release_held_deliveries(channel: str) -> int:
+    """Turn the throttled (held) deliveries of ``channel`` that are due into one summary per user."""
+    return dispatch.release_held(channel)
+
+
+@shared_task
+def sweep_deliveries() -> int:
+    """Re-enqueue deliveries whose task was lost, give back rows of dead workers, release held rows."""
+    return dispatch.sweep()
+
+
+@shared_task
+def notify_webhook_disabled(endpoint_id: int) -> bool:
+    """Tell an endpoint's owner by email that it was disabled after failing too often in a row."""
+    from django.core.mail import send_mail
+
+    from platform_notifications.config.settings import get_setting
+    from platform_notifications.models import WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.select_related("user").filter(pk=endpoint_id, active=False).first()
+    if endpoint is None or not endpoint.user.email:
+        return False
+    send_mail(
+        subject="Your notification endpoint was disabled",
+        message=(
+            f"The {endpoint.kind} endpoint {endpoint.url} failed "
+            f"{endpoint.consecutive_failures} deliveries in a row and was disabled. Register it again once it works."
+        ),
+        from_email=get_setting("NOTIFICATIONS_DEFAULT_FROM_EMAIL"),
+        recipient_list=[endpoint.user.email],
+    )
+    return True

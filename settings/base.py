@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "waffle",
+    # django-push-notifications: the FCM and APNs device tables of the mobile push channel.
+    "push_notifications",
     "platform_notifications",
 ]
 
@@ -114,6 +116,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-send-due-digests": {
         "task": "platform_notifications.tasks.send_due_digests",
         "schedule": 900.0,
+    },
+    "notifications-sweep-deliveries": {
+        "task": "platform_notifications.tasks.sweep_deliveries",
+        "schedule": 300.0,
     },
     "notifications-purge": {
         "task": "platform_notifications.tasks.purge_expired_notifications",

@@ -42,3 +42,15 @@ CACHES = {
     if os.environ.get("REDIS_URL")
     else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
 }
+
+# Web push for the demo: a VAPID key pair made on first start and kept in VAR_DIR (never committed).
+_VAPID_FILE = VAR_DIR / "vapid.json"
+if not _VAPID_FILE.exists():
+    import json as _json
+
+    from platform_notifications.management.commands.generate_vapid_keys import generate as _generate
+
+    _VAPID_FILE.write_text(_json.dumps(dict(zip(("private", "public"), _generate(), strict=True))))
+_VAPID = __import__("json").loads(_VAPID_FILE.read_text())
+NOTIFICATIONS_WEBPUSH_VAPID_PRIVATE_KEY = _VAPID["private"]
+NOTIFICATIONS_WEBPUSH_VAPID_PUBLIC_KEY = _VAPID["public"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from platform_notifications.models import Notification
@@ -119,3 +120,9 @@ class PreferenceUpdatedSerializer(serializers.Serializer):
 class PreferenceErrorSerializer(serializers.Serializer):
     status = serializers.CharField()
     message = serializers.DictField(child=serializers.CharField())
+
+
+#: Responses of the channel endpoints that validate with serializers: 400 carries ``{field: [messages]}``,
+#: 404 ``{"detail": "..."}`` (someone else's object and a missing one look the same).
+FIELD_ERRORS = OpenApiResponse(description="Refused input: `{field: [message, ...]}`; nothing was stored")
+NOT_YOURS = OpenApiResponse(description='No such object of yours: `{"detail": "..."}`')

@@ -3,6 +3,10 @@
 from django.urls import include, path
 
 from platform_notifications.api.schema import schema_view
+from platform_notifications.channels import deliveries
+from platform_notifications.channels.push import views as push_views
+from platform_notifications.channels.webhook import views as webhook_views
+from platform_notifications.channels.webpush import views as webpush_views
 from platform_notifications.inbox import actions as extra_views
 from platform_notifications.inbox import archive as archive_views
 from platform_notifications.inbox import views as tray_views
@@ -28,6 +32,13 @@ urlpatterns = [
     path("schema/", schema_view(), name="schema"),
     path("health/", HealthView.as_view(), name="health"),  # staff only
     path("", include("platform_notifications.channels.email.urls")),
+    # Outbound channels: registrations and the user's own delivery log.
+    path("devices/", push_views.DeviceListView.as_view(), name="devices"),
+    path("devices/<str:device_id>/", push_views.DeviceDetailView.as_view(), name="device"),
+    path("webpush-subscriptions/", webpush_views.WebPushSubscriptionView.as_view(), name="webpush-subscriptions"),
+    path("webhooks/", webhook_views.WebhookListView.as_view(), name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhook_views.WebhookDetailView.as_view(), name="webhook"),
+    path("deliveries/", deliveries.DeliveryListView.as_view(), name="deliveries"),
     # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).
     path("<str:notification_id>/", extra_views.RemoveView.as_view(), name="notification-remove"),
 ]

@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
         "platform_notifications.channels.web.channel.WebChannel",
         "platform_notifications.channels.email.channel.EmailChannel",
         "platform_notifications.channels.push.channel.PushChannel",
+        "platform_notifications.channels.webpush.channel.WebPushChannel",
+        "platform_notifications.channels.webhook.channel.WebhookChannel",
+        "platform_notifications.channels.webhook.channel.SlackChannel",
     ],
     # Dotted path to ``f(user) -> set[str] | None``: the roles a user holds, for ``visible_to`` preference rows
     # (``None``: the standalone resolver from ``CourseMembership``).
@@ -71,6 +74,26 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATION_COUNT_CACHE_SECONDS": 300,
     # Hosts besides NOTIFICATIONS_SITE_URL's that ``<id>/open/`` may redirect to (a notification's absolute URL).
     "NOTIFICATION_OPEN_REDIRECT_HOSTS": [],
+    # Throttling of interrupting channels (push, web push, webhooks, Slack): per user and kind, and per user
+    # overall, in a window; past a limit deliveries are held and sent as one summary. None or {} turns it off.
+    "NOTIFICATIONS_THROTTLE": {"window_seconds": 3600, "per_kind": 10, "overall": 30},
+    # Tutor's NOTIFICATIONS_ENABLE_SHOW_PUSH_CHANNEL: with the push column hidden, no mobile push is sent.
+    "NOTIFICATIONS_ENABLE_SHOW_PUSH_CHANNEL": True,
+    # Web Push (VAPID): the private key (PEM or base64url, from ``manage.py generate_vapid_keys``), its public
+    # key for browsers, and the contact claim (mailto: or https:).
+    "NOTIFICATIONS_WEBPUSH_VAPID_PRIVATE_KEY": "",
+    "NOTIFICATIONS_WEBPUSH_VAPID_PUBLIC_KEY": "",
+    "NOTIFICATIONS_WEBPUSH_VAPID_SUBJECT": "mailto:admin@localhost",
+    # Webhooks: hosts (names or IP addresses/networks) allowed although private or loopback; operator-level
+    # endpoints per app (``{app: [{"url", "secret", "kinds"}]}``); Slack channels of operators
+    # (``[{"url", "apps", "min_level"}]``); timeouts, response size limit, failures in a row before disabling.
+    "NOTIFICATIONS_WEBHOOK_ALLOWED_HOSTS": [],
+    "NOTIFICATIONS_WEBHOOK_ENDPOINTS": {},
+    "NOTIFICATIONS_SLACK_CHANNELS": [],
+    "NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT": 3.0,
+    "NOTIFICATIONS_WEBHOOK_TOTAL_TIMEOUT": 10.0,
+    "NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES": 65536,
+    "NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_FAILURES": 5,
 }
 
 

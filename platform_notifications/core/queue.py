@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 FAN_OUT = "platform_notifications.tasks.fan_out"
 DELIVER_EMAIL_INSTANT = "platform_notifications.tasks.deliver_email_instant"
 DELIVER_EMAIL_SCHEDULE = "platform_notifications.tasks.deliver_email_schedule"
+DELIVER_ATTEMPTS = "platform_notifications.tasks.deliver_attempts"
+RELEASE_HELD = "platform_notifications.tasks.release_held_deliveries"
+WEBHOOK_DISABLED = "platform_notifications.tasks.notify_webhook_disabled"
 
 #: Seconds to open a broker connection: a broker on the local network answers in about a millisecond.
 CONNECT_TIMEOUT = 0.1

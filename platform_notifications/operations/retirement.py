@@ -16,12 +16,15 @@ from django.db import models, transaction
 
 from platform_notifications.models import (
     CourseMembership,
+    DeliveryAttempt,
     DigestSchedule,
     Notification,
     NotificationPreference,
     NotificationRequest,
     RefusedNotification,
     UserNotificationSettings,
+    WebhookEndpoint,
+    WebPushSubscription,
 )
 
 log = logging.getLogger(__name__)
@@ -86,6 +89,23 @@ def _refusals(user_id: int) -> int:
 
 for _model in (Notification, NotificationPreference, UserNotificationSettings, DigestSchedule, CourseMembership):
     register_model(_model)
+# The outbound channels: the user's delivery log (addresses and tokens included), browser subscriptions and webhooks.
+for _model in (DeliveryAttempt, WebPushSubscription, WebhookEndpoint):
+    register_model(_model)
+
+
+def _devices(user_id: int) -> int:
+    # Mobile devices live in django-push-notifications' own tables (one per platform), when it is installed.
+    from django.apps import apps
+
+    if not apps.is_installed("push_notifications"):
+        return 0
+    from push_notifications.models import APNSDevice, GCMDevice
+
+    return sum(model.objects.filter(user_id=user_id).delete()[0] for model in (GCMDevice, APNSDevice))
+
+
+register_step("push_notifications.devices", _devices)
 register_step("platform_notifications.notificationrequest", _requests)
 register_step("platform_notifications.refusednotification", _refusals)
 

@@ -7,17 +7,21 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from push_notifications.models import GCMDevice
 
 from platform_notifications.fanout import insert as chunk_insert
 from platform_notifications.fanout.insert import NewRow
 from platform_notifications.models import (
     CourseMembership,
+    DeliveryAttempt,
     DigestSchedule,
     Notification,
     NotificationPreference,
     NotificationRequest,
     RefusedNotification,
     UserNotificationSettings,
+    WebhookEndpoint,
+    WebPushSubscription,
 )
 
 #: Every model that holds user rows, and how to count one user's rows in it.
@@ -27,6 +31,10 @@ OWNED = {
     UserNotificationSettings: "user_id",
     DigestSchedule: "user_id",
     CourseMembership: "user_id",
+    DeliveryAttempt: "user_id",
+    WebPushSubscription: "user_id",
+    WebhookEndpoint: "user_id",
+    GCMDevice: "user_id",
 }
 
 
@@ -60,6 +68,15 @@ def populate(user, notifications: int = 3) -> None:
         event_id=uuid.uuid4(), kind="users", app_name="discussion", notification_type="new_response", user_ids=[user.pk]
     )
     RefusedNotification.objects.create(source="test", reason="bad", payload={"user_ids": [user.pk], "app_name": "x"})
+    # The outbound channels: a delivery log row with its target address, a browser subscription, a webhook, a phone.
+    DeliveryAttempt.objects.create(
+        user=user, channel="webhook", kind="discussion/new_response", target="https://h.example/x"
+    )
+    WebPushSubscription.objects.create(
+        user=user, endpoint=f"https://push.example/{user.pk}", endpoint_hash=f"h{user.pk}", p256dh="k", auth="a"
+    )
+    WebhookEndpoint.objects.create(user=user, url=f"https://hooks.example/{user.pk}", secret="whsec_x")
+    GCMDevice.objects.create(user=user, registration_id=f"token-{user.pk}", cloud_message_type="FCM")
 
 
 def rows_of(user_id: int) -> dict[str, int]:

@@ -20,8 +20,9 @@ from tests.operations.retirement_cases import make_user, nothing_of, populate, r
 
 pytestmark = pytest.mark.django_db
 
-#: exists check + SAVEPOINT + 5 user-keyed DELETEs + request DELETE + sender UPDATE + refusal DELETE + RELEASE.
-RETIRE_QUERIES = 11
+#: exists check + SAVEPOINT + 8 user-keyed DELETEs (5 notification tables, the delivery log, browser subscriptions,
+#: webhooks) + request DELETE + sender UPDATE + refusal DELETE + 2 device DELETEs (FCM, APNs) + RELEASE.
+RETIRE_QUERIES = 16
 
 
 def test_retire_user_removes_every_row_of_the_user_and_keeps_others():
@@ -33,7 +34,9 @@ def test_retire_user_removes_every_row_of_the_user_and_keeps_others():
     assert nothing_of(gone.pk)
     assert rows_of(kept.pk) == before
     assert result.rows["platform_notifications.notification"] == 3
-    assert result.total == 3 + 1 + 1 + 1 + 1 + 1 + 1
+    # 3 notifications, then one row each: preference, settings, schedule, membership, request, refusal, delivery
+    # log, browser subscription, webhook, device.
+    assert result.total == 3 + 10
 
 
 def test_shared_request_keeps_its_audience_and_forgets_the_sender():

@@ -1,1 +1,1 @@
-"""The push channel."""
+"""Mobile push: FCM (firebase-admin) and APNs devices through django-push-notifications."""

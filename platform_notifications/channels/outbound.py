@@ -1,0 +1,104 @@
+"""The contract of an outbound channel: enabled, eligible targets, a batch send, a retry policy.
+
+``deliver_chunk`` (run inside the fan-out chunk's transaction) only writes ``queued`` delivery rows, applies
+throttling and enqueues the sends after commit; the sending happens in Celery (``dispatch``). A new channel
+subclasses ``OutboundChannel``, implements ``targets`` and ``send_batch``, and is added to
+``NOTIFICATION_CHANNELS``: no other channel and no send API changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, NamedTuple
+
+from django.db import transaction
+
+from platform_notifications.channels import throttle
+from platform_notifications.channels.base import Channel, ChunkDelivery
+from platform_notifications.channels.message import Message
+from platform_notifications.channels.retry import Outcome, RetryPolicy
+from platform_notifications.core import queue
+
+if TYPE_CHECKING:
+    from platform_notifications.models import DeliveryAttempt, Notification
+
+#: Delivery rows per send task: big enough to amortise the task's fixed queries (claim, load, bulk update),
+#: small enough that one message is never more than a few KB and a worker's batch finishes in seconds.
+TASK_BATCH = 500
+
+
+class Target(NamedTuple):
+    """One delivery owed: to a user (or an operator endpoint: no user) for one notification, at ``target``."""
+
+    user_id: int | None
+    notification: Notification
+    target: str = ""
+
+
+class Item(NamedTuple):
+    """What ``send_batch`` receives: the delivery row and its message."""
+
+    attempt: DeliveryAttempt
+    message: Message
+
+
+class OutboundChannel(Channel):
+    """A channel that sends to something outside (a phone, a browser, a URL) and logs each attempt."""
+
+    #: Whether the channel interrupts its reader (a buzz, a pop-up, a chat message): those are throttled.
+    interrupting = True
+    retry_policy = RetryPolicy()
+    #: The chunk pays no savepoint for a channel that finds no target (one SELECT per chunk in the common case
+    #: of few registrations); ``deliver_chunk`` opens its own savepoint only around the writes.
+    writes_to_database = False
+
+    def targets(self, delivery: ChunkDelivery) -> Iterable[Target]:
+        """Who receives this chunk's notifications on this channel (preferences, levels, registrations)."""
+        raise NotImplementedError
+
+    def send_batch(self, items: Sequence[Item]) -> list[Outcome]:
+        """Send every item; return one outcome per item. Never raises for one item's failure."""
+        raise NotImplementedError
+
+    def after_batch(self, items: Sequence[Item], outcomes: Sequence[Outcome], final: set[int]) -> None:
+        """Hook after the log is written (``final``: ids of attempts that failed for good)."""
+
+    def deliver_chunk(self, delivery: ChunkDelivery) -> None:
+        from platform_notifications.models import DeliveryAttempt
+
+        targets = list(self.targets(delivery))
+        if not targets:
+            return
+        rows = [
+            DeliveryAttempt(
+                channel=self.name,
+                user_id=t.user_id,
+                notification=t.notification,
+                kind=f"{t.notification.app_name}/{t.notification.notification_type}",
+                target=t.target,
+                request_id=delivery.request.pk,
+                created=delivery.now,
+                scheduled_at=delivery.now,
+            )
+            for t in targets
+        ]
+        # A savepoint of its own: a failed write here must not abort the chunk's transaction (PostgreSQL).
+        with transaction.atomic():
+            held_until = throttle.apply(self, rows, delivery.now) if self.interrupting else None
+            DeliveryAttempt.objects.bulk_create(rows)
+            ids = [row.pk for row in rows if row.status == DeliveryAttempt.Status.QUEUED]
+            if rows[0].pk is None:  # engines without RETURNING (MySQL): one query reads the ids back
+                ids = list(
+                    DeliveryAttempt.objects.filter(
+                        channel=self.name, created=delivery.now, status=DeliveryAttempt.Status.QUEUED
+                    ).values_list("pk", flat=True)
+                )
+        transaction.on_commit(lambda: enqueue_sends(self.name, ids))
+        if held_until is not None:
+            transaction.on_commit(lambda: queue.enqueue(queue.RELEASE_HELD, [self.name], eta=held_until))
+
+
+def enqueue_sends(channel: str, ids: Sequence[int]) -> None:
+    """Publish the send tasks of ``ids`` in batches; a refused publish is picked up by the sweep."""
+    for start in range(0, len(ids), TASK_BATCH):
+        queue.enqueue(queue.DELIVER_ATTEMPTS, [channel, list(ids[start : start + TASK_BATCH])])

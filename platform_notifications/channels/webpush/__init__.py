@@ -1,0 +1,1 @@
+"""Browser push: Web Push with VAPID through pywebpush."""
