@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     # Pages emails link to ("manage preferences", "view all"); None: a path under NOTIFICATIONS_SITE_URL.
     "NOTIFICATIONS_PREFERENCES_URL": None,
     "NOTIFICATIONS_VIEW_ALL_URL": None,
+    # Link of a tracing alert: an http(s) URL or a path with {trace_id} (and optionally {span_id}).
+    "NOTIFICATIONS_TRACE_URL_TEMPLATE": None,
 }
 
 
