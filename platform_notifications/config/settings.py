@@ -94,6 +94,8 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATIONS_WEBHOOK_TOTAL_TIMEOUT": 10.0,
     "NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES": 65536,
     "NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_FAILURES": 5,
+    # Link of a tracing alert: an http(s) URL or a path with {trace_id} (and optionally {span_id}).
+    "NOTIFICATIONS_TRACE_URL_TEMPLATE": None,
 }
 
 

@@ -24,6 +24,7 @@ from platform_notifications.fanout import grouping
 from platform_notifications.fanout import insert as chunk_insert
 from platform_notifications.fanout.insert import NewRow
 from platform_notifications.models import NotificationRequest
+from platform_notifications.operations import events
 from platform_notifications.preferences import effective as preferences
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class FanOutResult:
     created: int = 0
     grouped: int = 0
     chunks: int = 0
+    finished: bool = False  # this run marked the request done
 
 
 def process_request(request_id: int) -> FanOutResult:
@@ -54,6 +56,8 @@ def process_request(request_id: int) -> FanOutResult:
     size = bounded("NOTIFICATION_CREATION_BATCH_SIZE")
     while process_chunk(request, ntype, audience, size, result):
         pass
+    if result.finished:
+        events.generated(request, *_totals(request, result))  # one tracking event per request, after commit
     return result
 
 
@@ -74,6 +78,7 @@ def process_chunk(
         if chunk is None:
             NotificationRequest.objects.filter(pk=request.pk).update(state=NotificationRequest.State.DONE, modified=now)
             log.info("request %s done: %s created, %s grouped", request.pk, result.created, result.grouped)
+            result.finished = True
             return False
         created, grouped = write_chunk(request, ntype, chunk.user_ids, now)
         result.created += created
@@ -87,6 +92,11 @@ def process_chunk(
             modified=now,
         )
     return True
+
+
+def _totals(request: NotificationRequest, result: FanOutResult) -> tuple[int, int]:
+    # The request's counts as loaded when this run started, plus what this run added.
+    return request.created_count + result.created, request.grouped_count + result.grouped
 
 
 def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids: list[int], now) -> tuple[int, int]:

@@ -14,6 +14,7 @@ from platform_notifications.config.bounds import bounded
 from platform_notifications.inbox import counts
 from platform_notifications.inbox.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, TrayPagination
 from platform_notifications.models import Notification
+from platform_notifications.operations import events
 
 ERRORS = {400: s.ErrorSerializer, 404: s.ErrorSerializer}
 
@@ -61,7 +62,7 @@ COURSE_ID_SCHEMA = {"type": "string", "maxLength": COURSE_ID_MAX_LENGTH, "patter
         OpenApiParameter("app_name", str, description="Only this app's notifications (a configured app; empty: all)"),
         OpenApiParameter("page", PAGE_SCHEMA, description="1-based page number; past the last page: 404"),
         OpenApiParameter("page_size", PAGE_SIZE_SCHEMA, description="Items per page (default 10, at most 100)"),
-        OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens; accepted, no effect"),
+        OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens: emits a tracking event"),
         OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
         OpenApiParameter("course_id", COURSE_ID_SCHEMA, description="Only this course's notifications"),
         OpenApiParameter("archived", str, enum=["true", "false"], description="true: only archived (default false)"),
@@ -74,6 +75,7 @@ class NotificationListView(ApiView, ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
+        events.tray_opened(self.request.user, params)
         app_name = params.get("app_name") or None
         if app_name is not None:
             known_app(app_name)
@@ -114,6 +116,7 @@ class MarkSeenView(ApiView):
         # Uses index (user, last_seen, web).
         changed = Notification.objects.for_user(request.user).of_app(app).filter(web=True).mark_seen()
         counts.changed(request.user.pk)
+        events.app_seen(request.user, app, changed)
         return Response({"message": f"{changed} notifications marked seen."})
 
     @extend_schema(request=None, responses={200: s.MessageSerializer, **ERRORS}, summary="Mark an app's rows seen")
@@ -140,12 +143,15 @@ class MarkReadView(ApiView):
         if not body.is_valid():
             raise TrayError(first_error(body))
         if "notification_id" in body.validated_data:
-            own_notification(request, body.validated_data["notification_id"]).mark_read()
+            rows = own_notification(request, body.validated_data["notification_id"])
+            rows.mark_read()
             counts.changed(request.user.pk)
+            events.read(request.user, rows)
             return Response({"message": "Notification marked read."})
         if "app_name" in body.validated_data:
             app = known_app(body.validated_data["app_name"])
             changed = Notification.objects.for_user(request.user).of_app(app).mark_read()
             counts.changed(request.user.pk)
+            events.app_all_read(request.user, app, changed)
             return Response({"message": f"{changed} notifications marked read."})
         raise TrayError("send notification_id or app_name")

@@ -11,6 +11,7 @@ from platform_notifications.api import serializers as s
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import PreferenceInvalid
 from platform_notifications.config import registry, toggles
+from platform_notifications.operations import events
 from platform_notifications.preferences import changes as preference_changes
 from platform_notifications.preferences.data import needs_roles, user_preferences
 from platform_notifications.preferences.roles import user_roles
@@ -101,6 +102,7 @@ class PreferencesView(ApiView):
         except preference_changes.PreferenceChangeError as exc:
             extra = {**show_switches(), "data": row_as_it_stands(request.user.pk, body, roles)}
             raise PreferenceInvalid(exc.errors, extra) from exc
+        events.preferences_updated(request.user, change)
         return Response(
             {
                 "status": "success",

@@ -34,7 +34,8 @@ def _schedule(state: str, days: float) -> DigestSchedule:
 
 
 def _deletes(captured, table: str) -> list[str]:
-    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith(f'DELETE FROM "{table}"')]
+    prefix = f"DELETE FROM {connection.ops.quote_name(table)}"
+    return [q["sql"] for q in captured.captured_queries if q["sql"].startswith(prefix)]
 
 
 @override_settings(NOTIFICATIONS_RETENTION_DAYS=10, NOTIFICATIONS_EXPIRY=60)

@@ -36,6 +36,7 @@ DEFAULT_SETTINGS = {
     "NOTIFICATION_WEEKLY_DIGEST_DELIVERY_MINUTE": 0,
     "NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES": 15,
     "NOTIFICATIONS_EXPIRY": 60,
+    "NOTIFICATIONS_RETENTION_DAYS": 30,
     "NOTIFICATION_TYPES_OVERRIDE": {},
     "NOTIFICATION_APPS_OVERRIDE": {},
     "ONE_CLICK_UNSUBSCRIBE_RATE_LIMIT": "100/m",
@@ -108,6 +109,8 @@ def test_config_save_set_reaches_the_settings(enabled: TutorProject) -> None:
         "--set",
         "NOTIFICATIONS_EXPIRY_DAYS=30",
         "--set",
+        "NOTIFICATIONS_RETENTION_DAYS=7",
+        "--set",
         "NOTIFICATIONS_TYPES_OVERRIDE={new_response: {email: true, email_cadence: Daily, non_editable: [push]}}",
         "--set",
         "NOTIFICATIONS_APPS_OVERRIDE={grading: {push: false}}",
@@ -121,6 +124,7 @@ def test_config_save_set_reaches_the_settings(enabled: TutorProject) -> None:
         assert settings["NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR"] == 6
         assert settings["NOTIFICATION_WEEKLY_DIGEST_DELIVERY_DAY"] == 4
         assert settings["NOTIFICATIONS_EXPIRY"] == 30
+        assert settings["NOTIFICATIONS_RETENTION_DAYS"] == 7
         assert settings["NOTIFICATION_TYPES_OVERRIDE"] == {
             "new_response": {"email": True, "email_cadence": "Daily", "non_editable": ["push"]}
         }

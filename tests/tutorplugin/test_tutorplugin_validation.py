@@ -61,6 +61,7 @@ def test_valid_values_are_accepted(key: str, value: Any) -> None:
         ("NOTIFICATIONS_IMMEDIATE_EMAIL_BUFFER_MINUTES", -5, "at least 0"),
         ("NOTIFICATIONS_EXPIRY_DAYS", -1, "at least 1"),
         ("NOTIFICATIONS_EXPIRY_DAYS", 0, "at least 1"),
+        ("NOTIFICATIONS_RETENTION_DAYS", 0, "at least 1"),
         ("NOTIFICATIONS_DEFAULT_FROM_EMAIL", "not-an-email", "email address"),
         ("NOTIFICATIONS_DEFAULT_FROM_EMAIL", "a@@example.com", "email address"),
         ("NOTIFICATIONS_DEFAULT_FROM_EMAIL", "someone@", "email address"),

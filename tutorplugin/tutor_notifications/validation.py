@@ -106,6 +106,7 @@ VALIDATORS: dict[str, Validator] = {
     "NOTIFICATIONS_WEEKLY_DIGEST_MINUTE": _integer(0, 59, "minute of the hour"),
     "NOTIFICATIONS_IMMEDIATE_EMAIL_BUFFER_MINUTES": _integer(0, None, "minutes"),
     "NOTIFICATIONS_EXPIRY_DAYS": _integer(1, None, "days"),
+    "NOTIFICATIONS_RETENTION_DAYS": _integer(1, None, "days"),
     "NOTIFICATIONS_TYPES_OVERRIDE": _overrides,
     "NOTIFICATIONS_APPS_OVERRIDE": _overrides,
     "NOTIFICATIONS_UNSUBSCRIBE_RATE_LIMIT": _rate,

@@ -18,6 +18,7 @@ from platform_notifications.channels.email import digest
 from platform_notifications.config import toggles
 from platform_notifications.config.enums import Cadence
 from platform_notifications.models import DigestSchedule
+from platform_notifications.operations import events
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def _deliver_all(selection: Q) -> Counter:
             last = ids[-1]
     finally:
         connection.close()
+    events.emails_sent(outcome)  # one event per batch
     return outcome
 
 

@@ -24,6 +24,7 @@ from platform_notifications.channels.email.message import absolute
 from platform_notifications.channels.email.tokens import InvalidToken, read_token
 from platform_notifications.channels.email.unsubscribe import describe, unsubscribe
 from platform_notifications.config.settings import get_setting
+from platform_notifications.operations import events
 
 TEMPLATE = "platform_notifications/unsubscribe/page.html"
 RATE_LIMITED = "Too many unsubscribe requests from your address. Please try again in a minute."
@@ -48,6 +49,7 @@ def _page(request: HttpRequest, token: str) -> HttpResponse:
         user_id, scope = read_token(token)
         if request.method == "POST":
             unsubscribe(user_id, scope)
+            events.unsubscribed(user_id, scope)
     except InvalidToken as error:
         return _refused(request, error)
     state = "done" if request.method == "POST" else "confirm"
@@ -75,7 +77,9 @@ def openedx_update(request: HttpRequest, token: str) -> HttpResponse:
     if request.method != "POST":
         return _page(request, token)
     try:
-        unsubscribe(*read_token(token))
+        user_id, scope = read_token(token)
+        unsubscribe(user_id, scope)
+        events.unsubscribed(user_id, scope)
     except InvalidToken as error:
         status = 410 if isinstance(error, tokens.ExpiredToken | tokens.RevokedToken) else 400
         return JsonResponse({"error": str(error), "preferences_url": preferences_url()}, status=status)
