@@ -90,9 +90,9 @@ async () => {
 # The account page's requests (REPLAY of frontend-app-account data/api.js + data/hooks.js), sent with the real
 # platform library's client: PUT one change, and after switching email on, the cadence it holds again.
 ACCOUNT = """
-async ({ change }) => {
+async ({ change, version }) => {
   const fe = window.pnFrontend;
-  const url = fe.getConfig().LMS_BASE_URL + '/api/notifications/v3/configurations/';
+  const url = fe.getConfig().LMS_BASE_URL + `/api/notifications/${version}/configurations/`;
   const client = fe.getAuthenticatedHttpClient();
   const put = async (channel, value, cadence) => (await client.put(url, {
     notification_app: change.app, notification_type: change.type, notification_channel: channel,
@@ -108,9 +108,9 @@ async ({ change }) => {
 """
 
 GET_PAGE = """
-async () => {
+async (version) => {
   const fe = window.pnFrontend;
-  const url = fe.getConfig().LMS_BASE_URL + '/api/notifications/v3/configurations/';
+  const url = fe.getConfig().LMS_BASE_URL + `/api/notifications/${version}/configurations/`;
   return fe.camelCaseObject((await fe.getAuthenticatedHttpClient().get(url)).data);
 }
 """
@@ -185,14 +185,15 @@ def _editable_changes(page_data):
                     yield {"app": app, "type": snake, "channel": "email_cadence", "value": None, "cadence": cadence}
 
 
-def test_account_page_replay_every_channel_and_cadence_survives_a_reload(clean_slate, demo, frontend):
+@pytest.mark.parametrize("version", ["v3", "v2"])  # the Verawood client and the Ulmo-era one
+def test_account_page_replay_every_channel_and_cadence_survives_a_reload(clean_slate, demo, frontend, version):
     page, statuses = frontend
-    before = page.evaluate(GET_PAGE)
+    before = page.evaluate(GET_PAGE, version)
     assert "courseUpdates" in before["data"]["updates"]["notificationTypes"]
     changes = list(_editable_changes(before))
     assert len(changes) > 20
     for change in changes:
-        result = page.evaluate(ACCOUNT, {"change": change})
+        result = page.evaluate(ACCOUNT, {"change": change, "version": version})
         for answer in result["answers"]:
             assert answer["status"] == "success" and {"showPreferences", "showEmailPreferences"} <= set(answer)
         row = result["page"]["data"][change["app"]]["notificationTypes"][_camel(change["type"])]
@@ -206,7 +207,7 @@ def test_account_page_replay_every_channel_and_cadence_survives_a_reload(clean_s
     load(page, BUNDLE)
     # Signed in by the JWT cookie pair alone (the session was dropped): no refresh is needed while it is valid.
     assert page.evaluate(CONFIGURE, demo.url) == {"username": "ana", "errors": []}
-    after = page.evaluate(GET_PAGE)
+    after = page.evaluate(GET_PAGE, version)
     assert after["data"] == before["data"]
     assert _failed(statuses) == []
 
