@@ -134,7 +134,12 @@ def bare(channel_name: str, user_ids: list[int], url: str, vapid: str) -> float:
     for row in rows:
         text = row.content
         if channel_name == "push":
-            message = messaging.Message(notification=messaging.Notification(title="t", body=text), data={"url": "u"})
+            message = messaging.Message(  # the message the channel builds: badge for Android and iOS included
+                notification=messaging.Notification(title="t", body=text),
+                data={"notification_id": str(row.pk), "url": "u"},
+                android=messaging.AndroidConfig(notification=messaging.AndroidNotification(notification_count=1)),
+                apns=messaging.APNSConfig(payload=messaging.APNSPayload(aps=messaging.Aps(badge=1))),
+            )
             send_message([f"{TOKEN}{row.user_id}"], message)
         elif channel_name == "webhook":
             body = json.dumps({"id": row.pk, "body": text})

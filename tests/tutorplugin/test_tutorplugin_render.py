@@ -26,6 +26,7 @@ TASKS = {
     "platform_notifications.tasks.sweep_stale_requests",
     "platform_notifications.tasks.send_due_digests",
     "platform_notifications.tasks.purge_expired_notifications",
+    "platform_notifications.tasks.sweep_deliveries",
 }
 DEFAULT_SETTINGS = {
     "NOTIFICATIONS_DEFAULT_FROM_EMAIL": "contact@local.openedx.io",
@@ -40,6 +41,7 @@ DEFAULT_SETTINGS = {
     "NOTIFICATION_TYPES_OVERRIDE": {},
     "NOTIFICATION_APPS_OVERRIDE": {},
     "ONE_CLICK_UNSUBSCRIBE_RATE_LIMIT": "100/m",
+    "NOTIFICATIONS_ENABLE_SHOW_PUSH_CHANNEL": False,
 }
 HAS_TUTOR_MFE = importlib.util.find_spec("tutormfe") is not None
 
@@ -170,7 +172,7 @@ def test_the_package_is_installed_into_the_openedx_image(enabled: TutorProject) 
     assert f"$PIP_COMMAND install '{requirement}'\n" in dockerfile
 
 
-def test_the_beat_schedule_adds_the_three_periodic_tasks(enabled: TutorProject) -> None:
+def test_the_beat_schedule_adds_the_four_periodic_tasks(enabled: TutorProject) -> None:
     other = {"other-plugin-task": {"task": "other.task", "schedule": timedelta(hours=1)}}
 
     schedule = beat_schedule(enabled, dict(other))
@@ -179,6 +181,7 @@ def test_the_beat_schedule_adds_the_three_periodic_tasks(enabled: TutorProject) 
     assert set(by_task) == TASKS | {"other.task"}
     assert by_task["platform_notifications.tasks.sweep_stale_requests"] == timedelta(minutes=5)
     assert by_task["platform_notifications.tasks.send_due_digests"] == timedelta(minutes=15)
+    assert by_task["platform_notifications.tasks.sweep_deliveries"] == timedelta(minutes=5)
     purge = by_task["platform_notifications.tasks.purge_expired_notifications"]
     assert (purge.hour, purge.minute, len(purge.day_of_week)) == ({3}, {30}, 7)  # once a day, every day
     # Only the LMS runs the beat: the CMS settings carry no schedule.
