@@ -110,7 +110,10 @@ class Audience:
         self.request = request
         self._candidates: list[int] | None = None
         if request.kind == NotificationRequest.Kind.USERS:
-            self._candidates = [uid for uid in request.user_ids if uid != request.sender_id]
+            # Stored as the producer gave them: sorted and deduplicated here, once per fan-out attempt.
+            unique = set(request.user_ids)
+            unique.discard(request.sender_id)
+            self._candidates = sorted(unique)
         else:
             filters = request.audience_filters or {LEARNERS: []}
             self._sources = [
