@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from platform_notifications.config.bounds import bounded
 from platform_notifications.config.enums import Cadence
+from platform_notifications.core.packedids import PackedIdsField
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -172,7 +173,8 @@ class NotificationRequest(models.Model):
     context = models.JSONField(default=dict)
     group_by_id = models.CharField(max_length=255, blank=True, default="")
     sender_id = models.BigIntegerField(null=True, blank=True)
-    user_ids = models.JSONField(default=list, blank=True, help_text="Sorted, unique (users audience)")
+    # As the producer gave them (validated, maybe unsorted or repeated); the fan-out walks them sorted and unique.
+    user_ids = PackedIdsField(default=list, blank=True, help_text="Recipients of a users audience")
     audience_filters = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     cursor = models.BigIntegerField(default=0)

@@ -119,7 +119,10 @@ class Audience:
         names = ntype.filters if ntype is not None and request.course_id else ()
         self._type_filters: list[TypeFilter] = [type_filter(name) for name in names]
         if request.kind == NotificationRequest.Kind.USERS:
-            self._candidates = [uid for uid in request.user_ids if uid != request.sender_id]
+            # Stored as the producer gave them: sorted and deduplicated here, once per fan-out attempt.
+            unique = set(request.user_ids)
+            unique.discard(request.sender_id)
+            self._candidates = sorted(unique)
         else:
             filters = request.audience_filters or {LEARNERS: []}
             self._sources = [

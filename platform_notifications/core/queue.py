@@ -57,14 +57,17 @@ def enqueue(name: str, args: Sequence[Any], *, eta: datetime | None = None, task
         log.warning("broker unavailable a moment ago: %s%s left to the sweep", name, tuple(args))
         return False
     try:
-        with pools.connections[_template(app)].acquire(block=True, timeout=SEND_TIMEOUT) as connection:
-            published = _run(task, args, eta, task_id, connection=connection)
-            if not published:
-                # A connection that failed may be half open (AMQP); the next publish opens a fresh one.
-                _close(connection)
-    except Exception:  # no connection to be had from the pool (all busy, or the URL cannot be parsed)
-        log.warning("could not enqueue %s%s", name, tuple(args), exc_info=True)
-        published = False
+        connection = pools.connections[_template(app)].acquire(block=True, timeout=SEND_TIMEOUT)
+    except Exception:  # every pooled connection busy (or a URL that cannot be parsed): not a broker failure
+        log.warning("no broker connection free for %s%s: left to the sweep", name, tuple(args), exc_info=True)
+        return False
+    try:
+        published = _run(task, args, eta, task_id, connection=connection)
+        if not published:
+            # A connection that failed may be half open (AMQP); the next publish opens a fresh one.
+            _close(connection)
+    finally:
+        connection.release()
     if not published:
         _broken_until = time.monotonic() + BREAKER_SECONDS
     return published
