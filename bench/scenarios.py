@@ -153,7 +153,8 @@ def run_all(sizes, course_of, memory: bool, naive_sample: int, users_size: int, 
                     assert DigestSchedule.objects.filter(cadence=cadence).count() == per_user * size
 
             with override_settings(NOTIFICATION_APPS_OVERRIDE=override, NOTIFICATION_TYPES_OVERRIDE={}):
-                run = _median_fan_out(lambda: make_request(kind="course", course_id=course_of(size)), repeat, check)
+                course = course_of(size)
+                run = _median_fan_out(lambda c=course: make_request(kind="course", course_id=c), repeat, check)
                 figures = _figures(run, raw, naive, size)
                 figures["naive_extrapolated"] = size > naive_sample
                 if memory:
