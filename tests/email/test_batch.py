@@ -136,3 +136,19 @@ def test_only_the_earliest_open_schedule_of_a_user_is_claimed(email_on):
         assert digest.claim(later.pk, FIVE_PM) is False  # the earlier one is open
         assert digest.claim(earlier.pk, FIVE_PM) is True
         assert digest.claim(later.pk, FIVE_PM) is False  # and now being sent
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+def test_the_sibling_check_of_a_claim_uses_the_user_index(email_on):
+    """Thousands of pending schedules: the claim must look up each one's siblings by user, not walk them all."""
+    users = _digests(3)
+    from platform_notifications.channels.email import digest
+
+    ids = list(DigestSchedule.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as ctx:
+        digest.claim_many(ids, FIVE_PM)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {ctx.captured_queries[0]['sql']}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "CORRELATED" in plan and "pn_digest_state_time" not in plan.split("CORRELATED")[-1], plan
+    assert len(users) == 3

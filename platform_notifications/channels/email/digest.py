@@ -53,7 +53,7 @@ def blocked(now: datetime) -> Exists:
     siblings = DigestSchedule.objects.filter(user_id=OuterRef("user_id"), cadence=OuterRef("cadence")).exclude(
         pk=OuterRef("pk")
     )
-    # uses the unique index (user, cadence, delivery_time)
+    # uses the unique index (user, cadence, delivery_time); tests/email/test_batch.py checks SQLite's plan
     return Exists(
         siblings.filter(
             (Q(state__in=(State.PENDING, State.SENDING)) & earlier)
