@@ -10,8 +10,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
@@ -21,6 +23,7 @@ from django.utils.crypto import salted_hmac
 
 from platform_notifications.config import toggles
 from platform_notifications.config.bounds import bounded
+from platform_notifications.core.idsets import lookup
 from platform_notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -30,6 +33,10 @@ if TYPE_CHECKING:
 
 #: Hex characters kept of an actor's keyed hash: 48 bits, so ids never collide within one group.
 ACTOR_KEY_LENGTH = 12
+
+#: Every concrete field of a notification, in model order (how ``Model.from_db`` takes them positionally).
+_ATTNAMES = [field.attname for field in Notification._meta.concrete_fields]
+_FIELDS = {field.attname: field for field in Notification._meta.concrete_fields}
 
 #: Worst-case bound parameters one merged row adds to the UPDATE (id, context, web, email, push, cadence).
 PARAMS_PER_ROW = 6
@@ -91,7 +98,16 @@ def groupers() -> dict[str, type[BaseGrouper]]:
 
 def actor_identity(kind: str, value: Any) -> str:
     """A stable, opaque key for an actor: keyed so that stored contexts never reveal user ids."""
-    digest = salted_hmac("platform_notifications.fanout.grouping.actor", f"{kind}:{value}", algorithm="sha256")
+    return _actor_identity(settings.SECRET_KEY, kind, str(value))
+
+
+@lru_cache(maxsize=4096)
+def _actor_identity(secret: str, kind: str, value: str) -> str:
+    # A chunk's rows name the same few actors thousands of times; the secret is part of the key, so a
+    # rotated SECRET_KEY never reuses an old answer.
+    digest = salted_hmac(
+        "platform_notifications.fanout.grouping.actor", f"{kind}:{value}", secret=secret, algorithm="sha256"
+    )
     return digest.hexdigest()[:ACTOR_KEY_LENGTH]
 
 
@@ -138,7 +154,8 @@ def merge_chunk(
         # Also locks the candidates against a concurrent mark-seen: a row seen meanwhile is not joined.
         .select_for_update()
         .filter(
-            user_id__in=user_ids,
+            # A dense chunk is read by id range (two parameters); rows of users outside it are skipped below.
+            **lookup("user_id", user_ids),
             notification_type=ntype.name,
             group_by_id=request.group_by_id,
             course_id=request.course_id,
@@ -152,38 +169,44 @@ def merge_chunk(
     sender = sender_identity(request.sender_id)
     merged: dict[int, Notification] = {}
     for pk, user_id, existing in candidates:
-        if user_id in merged:
-            continue  # an older unseen row of the same group; the newest one keeps up
+        if user_id in merged or user_id not in prefs:
+            continue  # an older unseen row of the same group (the newest one keeps up), or not a recipient
         effective = prefs[user_id]
         emails = email_on and effective.emails
-        row = Notification(
-            pk=pk,
-            user_id=user_id,
-            course_id=request.course_id,
-            app_name=request.app_name,
-            notification_type=ntype.name,
-            content_context=grouper.group(
+        values = {
+            "id": pk,
+            "user_id": user_id,
+            "course_id": request.course_id,
+            "app_name": request.app_name,
+            "notification_type": ntype.name,
+            "content_context": grouper.group(
                 existing if isinstance(existing, Mapping) else {}, request.context, sender=sender
             ),
-            content_url=request.content_url,
-            web=effective.web,
-            email=emails,
-            push=push_on and effective.push,
-            email_cadence=effective.email_cadence if emails else "",
-            group_by_id=request.group_by_id,
+            "content_url": request.content_url,
+            "web": effective.web,
+            "email": emails,
+            "push": push_on and effective.push,
+            "email_cadence": effective.email_cadence if emails else "",
+            "group_by_id": request.group_by_id,
             # Joining makes the row new again: top of the tray, unread, and owed an email with its latest state.
-            last_read=None,
-            last_seen=None,
-            email_scheduled=False,
-            email_sent_on=None,
-            created=now,
-            modified=now,
-        )
-        row._state.adding, row._state.db = False, alias
+            "last_read": None,
+            "last_seen": None,
+            "email_scheduled": False,
+            "email_sent_on": None,
+            "created": now,
+            "modified": now,
+        }
+        # ``from_db`` with every field in order builds the instance positionally (a third of ``__init__(**kw)``).
+        # Columns this merge does not set (added by other features) take their model default.
+        row = Notification.from_db(alias, _ATTNAMES, [_value(values, name) for name in _ATTNAMES])
         merged[user_id] = row
     rows = list(merged.values())
     _write(alias, rows, request.content_url, now)
     return rows
+
+
+def _value(values: dict, attname: str):
+    return values[attname] if attname in values else _FIELDS[attname].get_default()
 
 
 def _lock_users(alias: str, user_ids: list[int]) -> None:
@@ -198,7 +221,8 @@ def _lock_users(alias: str, user_ids: list[int]) -> None:
         return
     no_key = features.has_select_for_no_key_update
     users = get_user_model()._default_manager.using(alias).select_for_update(no_key=no_key)
-    list(users.filter(pk__in=user_ids).order_by("pk").values_list("pk", flat=True))
+    # A dense chunk locks its id range (two parameters; at most twice its users, still in id order).
+    list(users.filter(**lookup("pk", user_ids)).order_by("pk").values_list("pk", flat=True))
 
 
 def _write(alias: str, rows: list[Notification], content_url: str, now: datetime) -> None:

@@ -209,10 +209,9 @@ def test_queries_per_digest_are_fixed(email_on):
         with time_machine.travel(FIVE_PM, tick=False), CaptureQueriesContext(connection) as ctx:
             assert digest.deliver(schedule.pk) == State.SENT
         counts.append(len(ctx.captured_queries))
-    # claim (schedule's user and cadence, lock of its open siblings, the conditional update, in a savepoint),
-    # schedule+user+settings, rows, 2 preference reads, then mark schedule and rows in one transaction
-    # (each transaction a savepoint and its release here, inside the test's transaction).
-    assert counts[0] == counts[1] == 13
+    # claim (one conditional UPDATE), schedule+user+settings, rows, 2 preference reads, then mark schedule and
+    # rows in one transaction (a savepoint and its release here, inside the test's transaction).
+    assert counts[0] == counts[1] == 9
 
 
 def test_two_due_schedules_of_one_user_never_send_the_same_rows_twice(email_on):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import time_machine
 from django.db import connection
@@ -180,3 +182,18 @@ def test_email_scheduling_builds_no_notification_instances(email_on, send, queue
         set_cadence(user, cadence)
     send([u.pk for u in users])
     assert DigestSchedule.objects.filter(cadence=cadence).values("user_id").distinct().count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+def test_coverage_check_uses_the_user_index_not_the_state_index(queued):
+    """With many pending schedules, the per-user check must not walk (state, delivery_time) for each user."""
+    users = UserFactory.create_batch(3)
+    later = MONDAY_NOON + timedelta(days=1)
+    DigestSchedule.objects.bulk_create(DigestSchedule(user=u, cadence="Daily", delivery_time=later) for u in users)
+    with CaptureQueriesContext(connection) as ctx:
+        schedule.schedule_users(schedule.Cadence.DAILY, {u.pk for u in users}, MONDAY_NOON)
+    sql = ctx.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "pn_digest_state_time" not in plan, plan

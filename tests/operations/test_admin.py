@@ -132,7 +132,10 @@ def test_learners_cannot_reach_the_admin(client):
 
 
 @override_settings(
-    NOTIFICATION_TYPES_OVERRIDE={"ora_reminder": {"push": True}, "ora_grade_assigned": {"non_editable": ["web"]}}
+    NOTIFICATION_TYPES_OVERRIDE={
+        "ora_reminder": {"email_cadence": "Weekly"},
+        "ora_grade_assigned": {"non_editable": ["web"]},
+    }
 )
 def test_effective_preferences_page_explains_each_channel(admin_client):
     user = UserFactory(username="learner")
@@ -143,13 +146,15 @@ def test_effective_preferences_page_explains_each_channel(admin_client):
     rows = {(r.app_name, r.preference_key): r for r in response.context["rows"]}
     assert rows[("discussion", "grouped_notification")].cells["web"] == explain.Cell(False, explain.STORED)
     assert rows[("grading", "ora_reminder")].cells["email"] == explain.Cell(False, explain.APP_WIDE)
-    assert rows[("grading", "ora_reminder")].cells["push"].source.startswith(explain.OVERRIDE)
-    assert rows[("grading", "ora_reminder")].cells["push"].value is True
+    assert rows[("grading", "ora_reminder")].cells["email_cadence"].source.startswith(explain.OVERRIDE)
+    assert rows[("grading", "ora_reminder")].cells["email_cadence"].value == "Weekly"
+    # Open edX locks push on a type's own row: the stored choices never reach it.
+    assert rows[("grading", "ora_reminder")].cells["push"].source == explain.LOCKED
     PreferenceFactory(user=user, app_name="grading", notification_type="ora_grade_assigned", web=False)
     response = admin_client.get(f"{BASE}/notificationpreference/effective/?username=learner")
     rows = {(r.app_name, r.preference_key): r for r in response.context["rows"]}
     assert rows[("grading", "ora_grade_assigned")].cells["web"] == explain.Cell(True, explain.LOCKED)
-    assert rows[("updates", "grouped_notification")].cells["web"].source == explain.DEFAULT
+    assert rows[("updates", "course_updates")].cells["web"].source == explain.DEFAULT
     assert "stored choice" in response.content.decode()
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.db import connection as database
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from platform_notifications.channels.email import locale
@@ -38,28 +39,49 @@ def due(now: datetime) -> Q:
     return pending | Q(state=State.SENDING, claimed_at__lt=now - STALE_CLAIM)
 
 
-def claim(schedule_id: int, now: datetime) -> bool:
-    """Take schedule ``schedule_id`` for sending; True for exactly one caller while it is due.
+def blocked(now: datetime) -> Exists:
+    """True for a schedule that must wait: a sibling (same user and cadence) comes first or is being sent.
 
-    Two schedules of one user and cadence can both be due (an outage longer than a day, a retry meeting a new
-    buffer); they would read the same unsent rows. So the claim locks the user's open schedules of that cadence
-    (in pk order: no deadlocks) and refuses while a sibling is being sent; the refused one stays pending and due,
-    and the next sweep sends whatever is still unsent.
+    Only the earliest open schedule (by delivery time, then id) of a user and cadence may be claimed, and none
+    while a sibling's fresh claim is out. Two due schedules of one user (an outage longer than a day, a retry
+    meeting a new buffer) would read the same unsent rows; with this rule only the first can be claimed until it
+    is finished, whatever each claimer's snapshot shows (the first is pending or sending in every one of them),
+    so no lock is needed and a whole batch is claimed in one statement.
     """
-    target = DigestSchedule.objects.filter(pk=schedule_id).values_list("user_id", "cadence").first()
-    if target is None:
-        return False
-    with transaction.atomic():
-        # uses the unique index (user, cadence, delivery_time)
-        siblings = (
-            DigestSchedule.objects.select_for_update()
-            .filter(user_id=target[0], cadence=target[1], state__in=(State.PENDING, State.SENDING))
-            .order_by("pk")
-            .values_list("pk", "state", "claimed_at")
+    earlier = Q(delivery_time__lt=OuterRef("delivery_time")) | Q(
+        delivery_time=OuterRef("delivery_time"), pk__lt=OuterRef("pk")
+    )
+    siblings = DigestSchedule.objects.filter(user_id=OuterRef("user_id"), cadence=OuterRef("cadence")).exclude(
+        pk=OuterRef("pk")
+    )
+    # uses the unique index (user, cadence, delivery_time); tests/email/test_batch.py checks SQLite's plan
+    return Exists(
+        siblings.filter(
+            (Q(state__in=(State.PENDING, State.SENDING)) & earlier)
+            | Q(state=State.SENDING, claimed_at__gte=now - STALE_CLAIM)
         )
-        if any(pk != schedule_id and state == State.SENDING and at >= now - STALE_CLAIM for pk, state, at in siblings):
-            return False
-        return DigestSchedule.objects.filter(due(now), pk=schedule_id).update(state=State.SENDING, claimed_at=now) == 1
+    )
+
+
+def claim(schedule_id: int, now: datetime) -> bool:
+    """Take schedule ``schedule_id`` for sending; True for exactly one caller while it is due and not blocked."""
+    return claim_many([schedule_id], now) == 1
+
+
+def claim_many(schedule_ids: list[int], now: datetime) -> int:
+    """Take every due, unblocked schedule of ``schedule_ids`` in one UPDATE; returns how many were taken.
+
+    The taken ones carry ``claimed_at=now``: the caller reads them back by it, and only it may finish them.
+    """
+    if not schedule_ids:
+        return 0
+    claimable = DigestSchedule.objects.filter(due(now), pk__in=schedule_ids).filter(~blocked(now))
+    if database.vendor == "mysql" and not database.mysql_is_mariadb:
+        # MySQL cannot UPDATE a table that a subquery of the same statement reads (error 1093; MariaDB can).
+        with transaction.atomic():
+            taken = list(claimable.select_for_update().values_list("pk", flat=True))
+            claimable = DigestSchedule.objects.filter(due(now), pk__in=taken)
+    return claimable.update(state=State.SENDING, claimed_at=now)
 
 
 def deliver(schedule_id: int, connection=None) -> str:
@@ -99,7 +121,7 @@ def deliver(schedule_id: int, connection=None) -> str:
     except Exception as error:  # SMTP errors, timeouts, a provider backend's own exceptions
         if connection is not None:
             connection.close()  # the session may be broken; the next send reopens it
-        return _fail(schedule, now, error)
+        return record_failure(schedule, now, error)
     _finish(schedule, now, State.SENT, [r.pk for r in keep], [r.pk for r in dropped], "")
     return State.SENT.value
 
@@ -141,7 +163,7 @@ def _finish(schedule: DigestSchedule, claimed: datetime, state: str, sent: list[
             Notification.objects.filter(pk__in=dropped, email_sent_on__isnull=True).update(email=False)
 
 
-def _fail(schedule: DigestSchedule, claimed: datetime, error: BaseException) -> str:
+def record_failure(schedule: DigestSchedule, claimed: datetime, error: BaseException) -> str:
     """Record a failed send: back to pending with a backoff, or failed after the last retry."""
     attempts = schedule.attempts + 1
     message = f"{type(error).__name__}: {error}"[:2000]

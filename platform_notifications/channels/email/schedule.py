@@ -134,12 +134,17 @@ _Sql = tuple[str, list]
 
 
 def _uncovered_sql() -> str:
-    # uses the unique index (user, cadence, delivery_time)
+    # uses the unique index (user, cadence, delivery_time), one lookup per user. A schedule table that grew
+    # during a fan-out has no fresh statistics: SQLite then walks (state, delivery_time) for every user (a
+    # unary ``+`` keeps its terms off that index), and PostgreSQL, estimating one row, anti-joins each user
+    # against every pending schedule (``OFFSET 0`` keeps the subquery a per-user lookup). Both are quadratic.
     table = _q(DigestSchedule._meta.db_table)
+    plus = "+" if connection.vendor == "sqlite" else ""
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     return (
         f"NOT EXISTS (SELECT 1 FROM {table} d WHERE"  # noqa: S608 (quoted names only)
         f" d.{_q('user_id')} = r.u AND d.{_q('cadence')} = %s "
-        f"AND d.{_q('state')} = %s AND d.{_q('delivery_time')} > %s)"
+        f"AND {plus}d.{_q('state')} = %s AND {plus}d.{_q('delivery_time')} > %s{fence})"
     )
 
 
