@@ -8,7 +8,7 @@ from datetime import datetime
 from celery import shared_task
 from django.db import DatabaseError
 
-from platform_notifications.channels.email import batch, digest, schedule
+from platform_notifications.channels.email import batch, critical, digest, schedule
 from platform_notifications.config.enums import Cadence
 from platform_notifications.fanout import run as fanout
 from platform_notifications.intake import sweep
@@ -81,3 +81,9 @@ def deliver_email_schedule(schedule_id: int) -> str:
 def send_due_digests() -> dict:
     """Deliver every email schedule whose time has come and that was not sent (run by Celery beat)."""
     return dict(batch.deliver_due())
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def deliver_critical_email(notification_ids: list[int]) -> int:
+    """Send the standalone emails of CRITICAL notifications (each row at most once)."""
+    return critical.send(notification_ids)

@@ -37,6 +37,8 @@ DEFAULTS: dict[str, Any] = {
     # Audience filter classes per key; ``None`` picks Open edX's when its models are installed,
     # the standalone ``CourseMembership`` ones otherwise.
     "NOTIFICATION_AUDIENCE_FILTERS": None,
+    # Models users may follow (``"app_label.model"``): the ``followers_of`` audience and the subscriptions API.
+    "NOTIFICATION_FOLLOWABLE_MODELS": [],
     # Channel classes, in delivery order.
     "NOTIFICATION_CHANNELS": [
         "platform_notifications.channels.web.channel.WebChannel",

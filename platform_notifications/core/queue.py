@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 FAN_OUT = "platform_notifications.tasks.fan_out"
 DELIVER_EMAIL_INSTANT = "platform_notifications.tasks.deliver_email_instant"
 DELIVER_EMAIL_SCHEDULE = "platform_notifications.tasks.deliver_email_schedule"
+DELIVER_CRITICAL_EMAIL = "platform_notifications.tasks.deliver_critical_email"
 
 
 def enqueue(name: str, args: Sequence[Any], *, eta: datetime | None = None, task_id: str | None = None) -> bool:

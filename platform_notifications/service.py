@@ -1,0 +1,27 @@
+"""The stable Python API for any platform: kinds, sending, followers and audiences.
+
+``platform_notifications.notify``/``notify_course`` remain the Open edX-shaped entry points; both go through the
+same pipeline (see the README, "Sending from any platform").
+"""
+
+from platform_notifications.audience import hosts as audiences
+from platform_notifications.audience.followers import follow, is_following, unfollow
+from platform_notifications.config.kinds import KindInfo, Level, Priority
+from platform_notifications.config.kinds import registry as registry
+from platform_notifications.exceptions import NotificationRequestError
+from platform_notifications.intake.kinds_send import notify, notify_for, send
+
+__all__ = [
+    "KindInfo",
+    "Level",
+    "NotificationRequestError",
+    "Priority",
+    "audiences",
+    "follow",
+    "is_following",
+    "notify",
+    "notify_for",
+    "registry",
+    "send",
+    "unfollow",
+]
