@@ -7,6 +7,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/notifications/", include("platform_notifications.api.urls")),
+    path("api/notification-preferences/", include("platform_notifications.api.preference_urls")),
 ]
 
 if apps.is_installed("demo"):

@@ -3,7 +3,9 @@
 from django.urls import include, path
 
 from platform_notifications.api.schema import schema_view
+from platform_notifications.audience import subscription_views
 from platform_notifications.inbox import actions as extra_views
+from platform_notifications.inbox import kinds_views
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.preferences import views as preference_views
 
@@ -20,6 +22,11 @@ urlpatterns = [
     # Beyond Open edX.
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
+    path("unread-count/", kinds_views.UnreadCountView.as_view(), name="unread-count"),
+    path("mark-all-read/", kinds_views.MarkAllReadScopedView.as_view(), name="mark-all-read-scoped"),
+    path("subscriptions/", subscription_views.SubscriptionsView.as_view(), name="subscriptions"),
+    path("<str:notification_id>/read/", kinds_views.ReadOneView.as_view(), name="notification-read"),
+    path("<str:notification_id>/events/", kinds_views.EventsView.as_view(), name="notification-events"),
     path("schema/", schema_view(), name="schema"),
     path("", include("platform_notifications.channels.email.urls")),
     # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).

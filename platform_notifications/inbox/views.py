@@ -25,6 +25,17 @@ def first_error(serializer) -> str:
     return str(message) if field == "non_field_errors" else f"{field}: {message}"
 
 
+def scoped_rows(request):
+    """The caller's tray rows, narrowed to ``?scope=`` when given (``scope`` of ``service`` sends)."""
+    rows = Notification.objects.for_user(request.user).in_tray()
+    scope = request.query_params.get("scope")
+    if scope is not None:
+        if len(scope) > 255 or not scope.isprintable():
+            raise TrayError("scope must be a printable string of at most 255 characters")
+        rows = rows.filter(scope=scope)
+    return rows
+
+
 class CountView(ApiView):
     @extend_schema(responses={200: s.CountSerializer}, summary="Unseen tray counts, per app")
     def get(self, request):
@@ -33,8 +44,7 @@ class CountView(ApiView):
         if show:
             # One query; uses index (user, last_seen, web).
             rows = (
-                Notification.objects.for_user(request.user)
-                .in_tray()
+                scoped_rows(request)
                 .unseen()
                 .filter(app_name__in=list(by_app))
                 .values("app_name")
@@ -66,6 +76,7 @@ BOOLEAN_VALUES = {"true": True, "false": False}
         OpenApiParameter("tray_opened", str, description="Sent by the tray when it opens; accepted, no effect"),
         OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
         OpenApiParameter("course_id", str, description="Only this course's notifications"),
+        OpenApiParameter("scope", str, description="Only this scope's notifications"),
     ],
     responses={200: s.NotificationSerializer(many=True), **ERRORS},
 )
@@ -91,13 +102,7 @@ class NotificationListView(ApiView, ListAPIView):
             # Master switch off: the tray shows nothing (and the count says so).
             return Notification.objects.none()
         # Uses index (user, created): the count and the page both walk one user's rows newest first.
-        rows = (
-            Notification.objects.for_user(self.request.user)
-            .in_tray()
-            .of_app(app_name)
-            .only(*s.ITEM_FIELDS)
-            .order_by("-created", "-id")
-        )
+        rows = scoped_rows(self.request).of_app(app_name).only(*s.ITEM_FIELDS).order_by("-created", "-id")
         if unread is not None:
             rows = rows.filter(last_read__isnull=BOOLEAN_VALUES[unread])
         if course_id is not None:

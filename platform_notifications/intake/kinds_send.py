@@ -166,6 +166,7 @@ def notify(user: Any, kind: str, context: dict[str, Any] | None = None, **option
             content_url=found.url,
             context=stored_context,
             options=found.as_options(),
+            created=now,
         )
         shared = kinds_chunk.shared_values(request)
         merged = threads.merge_chunk(
