@@ -42,7 +42,8 @@ class SpecAudience:
     def __init__(self, request: NotificationRequest) -> None:
         spec = request.audience
         self.sender_id = request.sender_id
-        self.permissions: list[int] = spec.get("permissions", [])
+        permission_ids = spec.get("permissions", [])
+        self.permitted = permissions.holding(permission_ids) if permission_ids else None
         self.lists: list[list[int]] = []
         self.queries: list[QuerySet] = []
         if spec.get("users"):
@@ -93,8 +94,8 @@ class SpecAudience:
         if not candidates:
             return None
         users = get_user_model().objects.filter(**lookup("id", candidates), is_active=True)
-        if self.permissions:
-            users = users.filter(permissions.holding(self.permissions))
+        if self.permitted is not None:
+            users = users.filter(self.permitted)
         # The lookup may be a range that also covers ids outside the chunk: keep only the candidates.
         kept = set(users.values_list("id", flat=True)) & set(candidates)
         kept.discard(self.sender_id)
