@@ -104,6 +104,23 @@ class TestNotify:
         row = committed(service.notify, user, PAYMENT, title="Card declined", priority=service.Priority.HIGH)
         assert row is not None and row.web and row.email
 
+    def test_high_priority_digest_is_not_dropped_by_a_later_opt_out(self, db, on, payment_kind, committed):
+        from datetime import timedelta
+
+        import time_machine
+        from django.utils import timezone
+
+        from platform_notifications.channels.email import batch
+
+        user = UserFactory()
+        committed(service.notify, user, PAYMENT, title="Card declined", priority=service.Priority.HIGH)
+        committed(service.notify, user, PAYMENT, title="Routine notice")
+        UserNotificationSettings.objects.create(user=user, email_opt_out=True)
+        with time_machine.travel(timezone.now() + timedelta(days=2), tick=False):
+            batch.deliver_due()
+        assert len(mail.outbox) == 1
+        assert "Card declined" in mail.outbox[0].body and "Routine notice" not in mail.outbox[0].body
+
     def test_critical_sends_a_standalone_email_at_once(self, db, on, payment_kind, committed):
         """Daily cadence, email switched off by the user: CRITICAL still emails now, one message per notification."""
         user = UserFactory()
