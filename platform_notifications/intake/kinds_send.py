@@ -182,7 +182,7 @@ def notify(user: Any, kind: str, context: dict[str, Any] | None = None, **option
         _record_event(info, found, now)
         if merged.silent:
             # An unread thread: the occurrence is added without a second email.
-            return Notification.objects.get(user_id=user_id, pk__in=_thread_rows(user_id, found))
+            return _thread_rows(user_id, found).first()
         emails = email_on and eff.emails
         if merged.renotified:
             row = Notification.objects.get(pk=merged.renotified[0].pk)
@@ -202,10 +202,8 @@ def notify(user: Any, kind: str, context: dict[str, Any] | None = None, **option
 
 
 def _thread_rows(user_id: int, found: check.Content) -> QuerySet:
-    return (
-        Notification.objects.filter(user_id=user_id, thread_key=found.thread_key, scope=found.scope)
-        .order_by("-created", "-pk")
-        .values("pk")[:1]
+    return Notification.objects.filter(user_id=user_id, thread_key=found.thread_key, scope=found.scope).order_by(
+        "-created", "-pk"
     )
 
 
