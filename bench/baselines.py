@@ -18,6 +18,8 @@ def row_values(user_ids: list[int], request, now) -> list[tuple]:
     """The rows a fan-out of ``request`` would insert for ``user_ids`` (web on, no email), as DB-API tuples."""
     stamp = connection.ops.adapt_datetimefield_value(now)
     context = json.dumps(request.context)
+    # Free-text columns of ``service`` sends (their defaults for an Open edX request).
+    options = request.options or {}
     common = (
         request.course_id,
         request.app_name,
@@ -35,6 +37,15 @@ def row_values(user_ids: list[int], request, now) -> list[tuple]:
         None,
         stamp,
         stamp,
+        options.get("title", ""),
+        options.get("body", ""),
+        options.get("level", "info"),
+        options.get("priority", 3),
+        json.dumps(options.get("links", [])),
+        options.get("scope", ""),
+        options.get("thread_key", ""),
+        1,
+        stamp if options else None,
     )
     return [(uid, *common) for uid in user_ids]
 

@@ -8,3 +8,8 @@ class DemoConfig(AppConfig):
     label = "demo"
     verbose_name = "Demo platform"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from demo import kinds
+
+        kinds.register()

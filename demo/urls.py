@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from demo.views import account, auth, course, forum, outbox
+from demo.views import account, alerts, auth, course, forum, outbox
 
 app_name = "demo"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("account/notifications/", account.preferences, name="preferences"),
     path("account/digest/", account.digest, name="digest"),
     path("outbox/", outbox.outbox, name="outbox"),
+    path("alerts/", alerts.alerts, name="alerts"),
+    path("approvals/", alerts.approvals, name="approvals"),
+    path("forum/<int:pk>/follow/", alerts.follow, name="follow"),
 ]

@@ -60,7 +60,7 @@ class PlatformNotificationsConfig(AppConfig):
         from django.utils.module_loading import import_string
 
         from platform_notifications import tasks  # noqa: F401  (registers the task names the stages enqueue)
-        from platform_notifications.config import checks  # noqa: F401  (registers the system checks)
+        from platform_notifications.config import checks, kind_checks  # noqa: F401  (registers the system checks)
         from platform_notifications.config.registry import registry
         from platform_notifications.core.dbfeatures import use_real_sqlite_parameter_limit
         from platform_notifications.fanout import groupers  # noqa: F401  (groupers register on import)

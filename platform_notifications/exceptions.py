@@ -42,3 +42,23 @@ class NotificationNotStored(NotificationRequestError):
 
     Nothing was created and the caller's transaction is intact; the request can be sent again.
     """
+
+
+class UnknownKind(UnknownNotificationType):
+    """The kind is not registered (``service.notify``, ``notify_for``, ``send``)."""
+
+
+class UnknownAudience(NotificationRequestError):
+    """An audience key nobody registered, or an audience value of the wrong shape."""
+
+
+class UnknownGroup(UnknownAudience):
+    pass
+
+
+class InvalidPermission(UnknownAudience):
+    """A permission that is not ``"app_label.codename"`` of an existing permission."""
+
+
+class InvalidContent(InvalidNotificationData):
+    """Free-text content refused: a title over 255 characters, a link that is not http(s) or relative, ..."""

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from platform_notifications.config.bounds import bounded
 from platform_notifications.config.enums import Cadence
+from platform_notifications.config.kinds import Level, Priority
 from platform_notifications.core.packedids import PackedIdsField
 
 
@@ -74,6 +75,20 @@ class Notification(models.Model):
     archived_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
     modified = models.DateTimeField(default=timezone.now)
+    # Free-text content of kinds sent through ``service`` (a template type leaves them empty).
+    title = models.CharField(max_length=255, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    level = models.CharField(max_length=8, choices=Level.choices(), default=Level.INFO)
+    priority = models.PositiveSmallIntegerField(default=Priority.NORMAL)
+    #: ``[{"label": ..., "url": ...}]``, shown as action chips.
+    links = models.JSONField(default=list, blank=True)
+    #: The scope key (a team, an organisation, a tenant); empty means unscoped.
+    scope = models.CharField(max_length=255, blank=True, default="")
+    #: SHA1 of the kind and its event data; rows of one user and thread are one row with ``occurrences``.
+    thread_key = models.CharField(max_length=40, blank=True, default="")
+    occurrences = models.PositiveIntegerField(default=1)
+    #: When the user's thread row was first created (``created`` moves to each re-notification).
+    first_created = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -89,16 +104,27 @@ class Notification(models.Model):
             models.Index(fields=["user", "email_sent_on"], name="pn_notif_user_emailed"),
             # Retention purge by age.
             models.Index(fields=["created"], name="pn_notif_created"),
+            # Threads: a chunk's users' rows of one thread.
+            models.Index(fields=["thread_key", "user"], name="pn_notif_thread_user"),
         ]
 
     def __str__(self) -> str:
         return f"{self.notification_type} for user {self.user_id}"
 
     @property
+    def kind(self) -> str:
+        from platform_notifications.config.kinds import kind_of
+
+        return kind_of(self.app_name, self.notification_type)
+
+    @property
     def content(self) -> str:
-        """The type's template rendered with this row's (escaped) context."""
+        """The type's template rendered with this row's (escaped) context, or the escaped free text."""
+        from platform_notifications.config.kinds import render_free_text
         from platform_notifications.config.rendering import render_notification
 
+        if self.title or self.body:
+            return render_free_text(self.title, self.body)
         return render_notification(self)
 
 
@@ -158,6 +184,8 @@ class NotificationRequest(models.Model):
     class Kind(models.TextChoices):
         USERS = "users"
         COURSE = "course"
+        #: An audience dict of ``service.send`` (users, groups, followers, course, host keys, permissions).
+        AUDIENCE = "audience"
 
     class State(models.TextChoices):
         PENDING = "pending"
@@ -176,6 +204,10 @@ class NotificationRequest(models.Model):
     # As the producer gave them (validated, maybe unsorted or repeated); the fan-out walks them sorted and unique.
     user_ids = PackedIdsField(default=list, blank=True, help_text="Recipients of a users audience")
     audience_filters = models.JSONField(default=dict, blank=True)
+    #: The cleaned audience dict of an ``audience`` request.
+    audience = models.JSONField(default=dict, blank=True)
+    #: Free-text content, level, priority, links, scope, thread key and thread options (``service``).
+    options = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     cursor = models.BigIntegerField(default=0)
     created_count = models.IntegerField(default=0)
@@ -386,3 +418,71 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.user_id}"
+
+
+class ThreadEvent(models.Model):
+    """One occurrence of a thread (a kind and its event data, in one scope), kept for its history."""
+
+    thread_key = models.CharField(max_length=40)
+    scope = models.CharField(max_length=255, blank=True, default="")
+    kind = models.CharField(max_length=64)
+    event_data = models.JSONField(default=dict, blank=True)
+    title = models.CharField(max_length=255, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    level = models.CharField(max_length=8, choices=Level.choices(), default=Level.INFO)
+    links = models.JSONField(default=list, blank=True)
+    # No constraint and no cascade: an occurrence outlives its request (retention, retirement delete requests
+    # set-based, without collecting the occurrences that name them).
+    request = models.ForeignKey(
+        NotificationRequest, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["thread_key", "created"], name="pn_thread_event_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} occurrence at {self.created:%Y-%m-%d %H:%M}"
+
+
+class Subscription(models.Model):
+    """A user following an object (a forum thread, a record): the ``followers_of`` audience."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.CharField(max_length=64)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "content_type", "object_id"], name="pn_subscription_unique"),
+        ]
+        # The audience: every follower of one object.
+        indexes = [models.Index(fields=["content_type", "object_id", "user"], name="pn_subscription_object")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.content_type_id}:{self.object_id}"
+
+
+class ScopedPreference(models.Model):
+    """A user's choice for one preference row within one scope, ahead of their global choice there."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    scope = models.CharField(max_length=255)
+    app_name = models.CharField(max_length=64)
+    notification_type = models.CharField(max_length=64)
+    web = models.BooleanField(null=True, blank=True)
+    email = models.BooleanField(null=True, blank=True)
+    push = models.BooleanField(null=True, blank=True)
+    email_cadence = models.CharField(max_length=16, null=True, blank=True, choices=Cadence.choices())
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "app_name", "notification_type"], name="pn_scoped_pref_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.scope}: {self.app_name}/{self.notification_type}"

@@ -9,7 +9,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from platform_notifications.channels import dispatch
-from platform_notifications.channels.email import batch, digest, schedule
+from platform_notifications.channels.email import batch, critical, digest, schedule
 from platform_notifications.config.enums import Cadence
 from platform_notifications.fanout import run as fanout
 from platform_notifications.intake import sweep
@@ -125,3 +125,9 @@ def notify_webhook_disabled(endpoint_id: int) -> bool:
         recipient_list=[endpoint.user.email],
     )
     return True
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def deliver_critical_email(notification_ids: list[int]) -> int:
+    """Send the standalone emails of CRITICAL notifications (each row at most once)."""
+    return critical.send(notification_ids)

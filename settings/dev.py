@@ -34,6 +34,8 @@ EMAIL_FILE_PATH = VAR_DIR / "outbox"
 
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 LOGIN_URL = "demo:login"
+# The demo's forum posts can be followed (the followers_of audience, the subscriptions API).
+NOTIFICATION_FOLLOWABLE_MODELS = ["demo.post"]
 LOGIN_REDIRECT_URL = "demo:forum"
 NOTIFICATIONS_SITE_URL = os.environ.get("NOTIFICATIONS_SITE_URL", "http://127.0.0.1:8000")
 # Shared by the web server and the worker: the worker's fan-out invalidates the tray counts the web caches.

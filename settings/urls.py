@@ -14,6 +14,7 @@ urlpatterns = [
     # What the front ends' platform library calls on the LMS host (Open edX's LMS answers these itself).
     path("login_refresh", platform.login_refresh, name="login_refresh"),
     path("csrf/api/v1/token", platform.csrf_token, name="csrf_token"),
+    path("api/notification-preferences/", include("platform_notifications.api.preference_urls")),
 ]
 
 if apps.is_installed("demo"):

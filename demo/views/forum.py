@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
-from demo import events
+from demo import events, kinds
 from demo.course import COURSE_ID, is_course_staff
 from demo.forms import PostForm, ReplyForm
 from demo.models import Post
+from platform_notifications import service
 
 
 @login_required
@@ -45,7 +47,17 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             reply.save()
             if reply.author_id != post.author_id:
                 events.reply_posted(reply)
+            # Followers of the post (any platform's kind, through the service API); the replier is left out.
+            service.send(
+                kinds.THREAD_REPLY,
+                {"followers_of": post},
+                title=f"{reply.author.get_full_name() or reply.author.username} replied in “{post.title}”",
+                body=reply.body[:200],
+                url=reverse("demo:post", args=[post.pk]),
+                actor=reply.author,
+            )
         messages.success(request, "Reply posted.")
         return redirect("demo:post", post.pk)
     replies = post.replies.select_related("author")
-    return render(request, "demo/post.html", {"post": post, "replies": replies, "form": form})
+    following = service.is_following(request.user, post)
+    return render(request, "demo/post.html", {"post": post, "replies": replies, "form": form, "following": following})

@@ -37,12 +37,20 @@ def state_the_limits(result: dict, generator=None, request=None, public=None) ->
                 )
             if "requestBody" in operation:
                 operation["responses"].setdefault("415", {"description": "The body is not JSON"})
+            if operation.get("parameters") or "requestBody" in operation or method != "get":
+                # Every operation that takes input (a body, a query, a path) refuses bad input with a 400.
+                operation["responses"].setdefault(
+                    "400", {"description": "Refused input (the body says why); nothing changed"}
+                )
+            if any(parameter.get("in") == "path" for parameter in operation.get("parameters", [])):
+                # An object that does not exist and someone else's answer the same 404 (nothing leaks).
+                operation["responses"].setdefault("404", {"description": "No such object of yours"})
             for parameter in operation.get("parameters", []):
                 if parameter["name"] in APP_FIELDS:
                     # The list treats an empty app_name as "all apps".
                     allowed = ["", *apps] if parameter["in"] == "query" else apps
                     parameter["schema"] = {**parameter["schema"], "enum": allowed}
-            if path.endswith("/read/") and method == "patch":
+            if path.endswith("/read/") and "{" not in path and method == "patch":  # the tray's read/, not <id>/read/
                 _body(operation, result)["minProperties"] = 1
             if path.endswith("/configurations/") and method == "put":
                 operation["requestBody"]["content"]["application/json"]["schema"] = _preference_change_schema(apps)

@@ -18,16 +18,30 @@ ITEM_FIELDS = (
     "last_read",
     "last_seen",
     "created",
+    # Kinds sent through ``service``: free text, urgency, action chips, scope and the thread's count.
+    "title",
+    "body",
+    "level",
+    "priority",
+    "links",
+    "scope",
+    "occurrences",
 )
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     # Rendered from the type's template with every context value HTML-escaped (see rendering.py).
     content = serializers.CharField(read_only=True, help_text="Server-rendered HTML; context values are escaped.")
+    kind = serializers.CharField(read_only=True, help_text='The dotted kind, e.g. "discussion.new_response".')
+    links = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        read_only=True,
+        help_text='Action chips: [{"label", "url"}]; URLs are relative or http(s).',
+    )
 
     class Meta:
         model = Notification
-        fields = (*ITEM_FIELDS, "content")
+        fields = (*ITEM_FIELDS, "content", "kind")
         read_only_fields = fields
 
 

@@ -3,12 +3,14 @@
 from django.urls import include, path
 
 from platform_notifications.api.schema import schema_view
+from platform_notifications.audience import subscription_views
 from platform_notifications.channels import deliveries
 from platform_notifications.channels.push import views as push_views
 from platform_notifications.channels.webhook import views as webhook_views
 from platform_notifications.channels.webpush import views as webpush_views
 from platform_notifications.inbox import actions as extra_views
 from platform_notifications.inbox import archive as archive_views
+from platform_notifications.inbox import kinds_views
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.operations.views import HealthView
 from platform_notifications.preferences import views as preference_views
@@ -29,6 +31,11 @@ urlpatterns = [
     path("<str:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
     path("<str:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
     path("<str:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),
+    path("unread-count/", kinds_views.UnreadCountView.as_view(), name="unread-count"),
+    path("mark-all-read/", kinds_views.MarkAllReadScopedView.as_view(), name="mark-all-read-scoped"),
+    path("subscriptions/", subscription_views.SubscriptionsView.as_view(), name="subscriptions"),
+    path("<str:notification_id>/read/", kinds_views.ReadOneView.as_view(), name="notification-read"),
+    path("<str:notification_id>/events/", kinds_views.EventsView.as_view(), name="notification-events"),
     path("schema/", schema_view(), name="schema"),
     path("health/", HealthView.as_view(), name="health"),  # staff only
     path("", include("platform_notifications.channels.email.urls")),

@@ -33,4 +33,4 @@ def deliver_chunk(delivery: ChunkDelivery, channels: Sequence[Channel] | None = 
         except Exception:
             # The rows are already committed with the chunk; a channel that failed here records and
             # retries its own work (email has its schedule rows and the due-digest sweep).
-            log.exception("channel %s failed for request %s", channel.name, delivery.request.pk)
+            log.exception("channel %s failed for request %s", channel.name, getattr(delivery.request, "pk", None))

@@ -47,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     # standalone ``CourseMembership.audit_access_expires`` otherwise. Values: a class with ``excluded(course_id,
     # user_ids)`` or a function of the same arguments, returning the ids to drop.
     "NOTIFICATION_TYPE_FILTERS": {},
+    # Models users may follow (``"app_label.model"``): the ``followers_of`` audience and the subscriptions API.
+    "NOTIFICATION_FOLLOWABLE_MODELS": [],
     # Channel classes, in delivery order.
     "NOTIFICATION_CHANNELS": [
         "platform_notifications.channels.web.channel.WebChannel",

@@ -33,6 +33,7 @@ DELIVER_EMAIL_SCHEDULE = "platform_notifications.tasks.deliver_email_schedule"
 DELIVER_ATTEMPTS = "platform_notifications.tasks.deliver_attempts"
 RELEASE_HELD = "platform_notifications.tasks.release_held_deliveries"
 WEBHOOK_DISABLED = "platform_notifications.tasks.notify_webhook_disabled"
+DELIVER_CRITICAL_EMAIL = "platform_notifications.tasks.deliver_critical_email"
 
 #: Seconds to open a broker connection: a broker on the local network answers in about a millisecond.
 CONNECT_TIMEOUT = 0.1

@@ -21,6 +21,8 @@ from platform_notifications.models import Notification
 
 #: Columns shared by every row of a chunk, besides the per-user ones above; the rest take SQL NULL/false.
 SHARED = ("course_id", "app_name", "notification_type", "content_context", "content_url", "group_by_id")
+#: Shared columns of ``service`` sends; a chunk that does not name them stores the model's defaults.
+SHARED_OPTIONAL = ("title", "body", "level", "priority", "links", "scope", "thread_key", "occurrences", "first_created")
 NULLS = ("last_read", "last_seen", "email_sent_on")
 
 # One table function per engine: each yields (u, w, e, p, c) from a JSON array of [user, web, email, push, cadence].
@@ -66,7 +68,14 @@ def insert(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dic
         return _bulk_create(shared, rows, now)
     fields = {f.attname: f for f in Notification._meta.concrete_fields}
     quote = connection.ops.quote_name
-    constants = {**{name: shared[name] for name in SHARED}, "created": now, "modified": now, "email_scheduled": False}
+    optional = {name: shared[name] if name in shared else fields[name].get_default() for name in SHARED_OPTIONAL}
+    constants = {
+        **{name: shared[name] for name in SHARED},
+        **optional,
+        "created": now,
+        "modified": now,
+        "email_scheduled": False,
+    }
     params = [fields[name].get_db_prep_save(value, connection) for name, value in constants.items()]
     names = [*constants, *NULLS, "user_id", "web", "email", "push", "email_cadence"]
     placeholders = ["%s"] * len(params) + ["NULL"] * len(NULLS) + ["r.u", "r.w", "r.e", "r.p", "r.c"]

@@ -16,11 +16,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from platform_notifications.audience.resolver import Audience
+from platform_notifications.audience.spec import SpecAudience
 from platform_notifications.channels.base import ChunkRows
 from platform_notifications.channels.delivery import ChunkDelivery, deliver_chunk, enabled_channels
 from platform_notifications.config import NotificationType, registry
 from platform_notifications.config.bounds import bounded
-from platform_notifications.fanout import grouping
+from platform_notifications.fanout import grouping, kinds_chunk
 from platform_notifications.fanout import insert as chunk_insert
 from platform_notifications.fanout.insert import NewRow
 from platform_notifications.models import NotificationRequest
@@ -52,7 +53,7 @@ def process_request(request_id: int) -> FanOutResult:
         )
         log.error("request %s: type %s is no longer configured", request_id, request.notification_type)
         return result
-    audience = Audience(request)
+    audience = SpecAudience(request) if request.kind == NotificationRequest.Kind.AUDIENCE else Audience(request)
     size = bounded("NOTIFICATION_CREATION_BATCH_SIZE")
     while process_chunk(request, ntype, audience, size, result):
         pass
@@ -62,7 +63,11 @@ def process_request(request_id: int) -> FanOutResult:
 
 
 def process_chunk(
-    request: NotificationRequest, ntype: NotificationType, audience: Audience, size: int, result: FanOutResult
+    request: NotificationRequest,
+    ntype: NotificationType,
+    audience: Audience | SpecAudience,
+    size: int,
+    result: FanOutResult,
 ) -> bool:
     """Process the next chunk; return False when the request is finished (or taken over)."""
     with transaction.atomic():
@@ -80,7 +85,9 @@ def process_chunk(
             log.info("request %s done: %s created, %s grouped", request.pk, result.created, result.grouped)
             result.finished = True
             return False
-        created, grouped = write_chunk(request, ntype, chunk.user_ids, now)
+        # Requests of ``service.send`` carry free text, priority, scope and threads (``fanout.kinds_chunk``).
+        writer = kinds_chunk.write_chunk if request.kind == NotificationRequest.Kind.AUDIENCE else write_chunk
+        created, grouped = writer(request, ntype, chunk.user_ids, now)
         result.created += created
         result.grouped += grouped
         # Chunks of only inactive or unknown candidates just move the cursor; they are not counted.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Count
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -26,15 +27,38 @@ def first_error(serializer) -> str:
     return str(message) if field == "non_field_errors" else f"{field}: {message}"
 
 
+def scoped_rows(request, archived: bool = False):
+    """The caller's tray rows, narrowed to ``?scope=`` when given (``scope`` of ``service`` sends)."""
+    rows = Notification.objects.for_user(request.user).in_tray(archived=archived)
+    scope = request.query_params.get("scope")
+    if scope is not None:
+        if len(scope) > 255 or not scope.isprintable():
+            raise TrayError("scope must be a printable string of at most 255 characters")
+        rows = rows.filter(scope=scope)
+    return rows
+
+
 class CountView(ApiView):
     @extend_schema(responses={200: s.CountSerializer}, summary="Unseen tray counts, per app")
     def get(self, request):
         by_app = dict.fromkeys(enabled_app_names(), 0)
         show = toggles.ENABLE_NOTIFICATIONS.is_enabled()
         if show:
-            # Cached per user and invalidated by every change (inbox/counts.py); one query on a miss.
-            cached = counts.unseen_by_app(request.user.pk)
-            by_app.update({app: cached[app] for app in by_app if app in cached})
+            if request.query_params.get("scope") is None:
+                # Cached per user and invalidated by every change (inbox/counts.py); one query on a miss.
+                cached = counts.unseen_by_app(request.user.pk)
+                by_app.update({app: cached[app] for app in by_app if app in cached})
+            else:
+                # One scope's counts are not cached: one query; uses index (user, last_seen, web).
+                rows = (
+                    scoped_rows(request)
+                    .unseen()
+                    .filter(app_name__in=list(by_app))
+                    .values("app_name")
+                    .annotate(unseen=Count("id"))
+                    .order_by()
+                )
+                by_app.update({row["app_name"]: row["unseen"] for row in rows})
         return Response(
             {
                 "show_notifications_tray": show,
@@ -66,6 +90,7 @@ COURSE_ID_SCHEMA = {"type": "string", "maxLength": COURSE_ID_MAX_LENGTH, "patter
         OpenApiParameter("unread", str, enum=["true", "false"], description="true: only unread; false: only read"),
         OpenApiParameter("course_id", COURSE_ID_SCHEMA, description="Only this course's notifications"),
         OpenApiParameter("archived", str, enum=["true", "false"], description="true: only archived (default false)"),
+        OpenApiParameter("scope", str, description="Only this scope's notifications"),
     ],
     responses={200: s.NotificationSerializer(many=True), **ERRORS},
 )
@@ -96,8 +121,7 @@ class NotificationListView(ApiView, ListAPIView):
             return Notification.objects.none()
         # Uses index (user, created): the count and the page both walk one user's rows newest first.
         rows = (
-            Notification.objects.for_user(self.request.user)
-            .in_tray(archived=BOOLEAN_VALUES[archived])
+            scoped_rows(self.request, archived=BOOLEAN_VALUES[archived])
             .of_app(app_name)
             .only(*s.ITEM_FIELDS)
             .order_by("-created", "-id")

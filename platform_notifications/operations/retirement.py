@@ -22,6 +22,8 @@ from platform_notifications.models import (
     NotificationPreference,
     NotificationRequest,
     RefusedNotification,
+    ScopedPreference,
+    Subscription,
     UserNotificationSettings,
     WebhookEndpoint,
     WebPushSubscription,
@@ -89,8 +91,9 @@ def _refusals(user_id: int) -> int:
 
 for _model in (Notification, NotificationPreference, UserNotificationSettings, DigestSchedule, CourseMembership):
     register_model(_model)
-# The outbound channels: the user's delivery log (addresses and tokens included), browser subscriptions and webhooks.
-for _model in (DeliveryAttempt, WebPushSubscription, WebhookEndpoint):
+# The outbound channels' delivery log (addresses and tokens included), browser subscriptions, webhooks; what the
+# user follows and their per-scope choices.
+for _model in (DeliveryAttempt, WebPushSubscription, WebhookEndpoint, Subscription, ScopedPreference):
     register_model(_model)
 
 

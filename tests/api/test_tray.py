@@ -93,7 +93,23 @@ class TestList:
             "last_read",
             "last_seen",
             "created",
+            # Every Open edX field stays; kinds add these.
+            "kind",
+            "title",
+            "body",
+            "level",
+            "priority",
+            "links",
+            "scope",
+            "occurrences",
         }
+        assert (item["kind"], item["level"], item["priority"], item["links"], item["occurrences"]) == (
+            "discussion.new_response",
+            "info",
+            3,
+            [],
+            1,
+        )
         assert item["content"] == "<p><strong>Ana</strong> replied to your post <strong>Week 1</strong></p>"
         assert item["created"].endswith("Z") and item["last_seen"] is None
         second = api.get("", {"app_name": "discussion", "page": 2}).json()

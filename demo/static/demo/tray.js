@@ -140,6 +140,14 @@
     time.title = new Date(item.created).toLocaleString();
     time.textContent = when(item.created);
     if (course) meta.appendChild(document.createTextNode(course + " · "));
+    if (item.level && item.level !== "info") {
+      var level = document.createElement("span");
+      level.className = "pn-level pn-level-" + item.level;
+      level.textContent = item.level === "error" ? "Error" : "Warning";
+      meta.appendChild(level);
+      meta.appendChild(document.createTextNode(" · "));
+    }
+    if (item.occurrences > 1) meta.appendChild(document.createTextNode(item.occurrences + " occurrences · "));
     meta.appendChild(time);
     link.appendChild(meta);
     link.addEventListener("click", function (event) {
@@ -148,6 +156,20 @@
       markRead(item.id, li).then(function () { if (href) window.location.assign(href); });
     });
     li.appendChild(link);
+    // Action chips: links of their own beside the item (a link cannot hold links).
+    var chips = (item.links || []).filter(function (chip) { return window.pnSafeHref(chip.url || ""); });
+    if (chips.length) {
+      var bar = document.createElement("span");
+      bar.className = "pn-chips";
+      chips.forEach(function (chip) {
+        var a = document.createElement("a");
+        a.className = "pn-chip";
+        a.href = window.pnSafeHref(chip.url);
+        a.textContent = chip.label;
+        bar.appendChild(a);
+      });
+      li.appendChild(bar);
+    }
     return li;
   }
 

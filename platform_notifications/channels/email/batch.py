@@ -21,6 +21,7 @@ from platform_notifications.channels.email import digest, locale
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.config import registry, toggles
 from platform_notifications.config.enums import Cadence
+from platform_notifications.config.kinds import Priority
 from platform_notifications.models import DigestSchedule, Notification, UserNotificationSettings
 from platform_notifications.operations import events
 from platform_notifications.preferences import effective as preferences
@@ -116,7 +117,8 @@ def _send_claimed(pks: list[int], claimed_at: datetime, outcome: Counter, connec
         settings = _settings(user)
         mine = [r for r in rows.get((user.pk, schedule.cadence), ()) if r.created <= schedule.delivery_time]
         opted_out = bool(settings and settings.email_opt_out)
-        keep = [r for r in mine if wanted(user.pk, r.notification_type, opted_out)]
+        # CRITICAL and HIGH notifications cannot be suppressed by preferences, at send time or now.
+        keep = [r for r in mine if r.priority <= Priority.HIGH or wanted(user.pk, r.notification_type, opted_out)]
         kept = {r.pk for r in keep}
         dropped = [r.pk for r in mine if r.pk not in kept]
         note = _empty_reason(user, keep)

@@ -20,6 +20,7 @@ from platform_notifications.channels.email import locale
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.config import registry
 from platform_notifications.config.enums import Cadence
+from platform_notifications.config.kinds import Priority
 from platform_notifications.core import queue
 from platform_notifications.models import DigestSchedule, Notification, UserNotificationSettings
 from platform_notifications.preferences import effective as preferences
@@ -142,7 +143,9 @@ def _still_wanted(user_id: int, rows: list[Notification]) -> tuple[list[Notifica
     for row in rows:
         ntype = registry.get_type(row.notification_type)
         effective = current.get((ntype.app_name, ntype.preference_key)) if ntype else None
-        (keep if effective is not None and effective.emails else dropped).append(row)
+        # CRITICAL and HIGH notifications cannot be suppressed by preferences, at send time or now.
+        wanted = (effective is not None and effective.emails) or row.priority <= Priority.HIGH
+        (keep if wanted else dropped).append(row)
     return keep, dropped
 
 

@@ -1,0 +1,100 @@
+"""One fan-out chunk of a ``service`` request: scoped preferences, threads, one INSERT, then the channels.
+
+The same chunk loop as every request (``fanout.run``); what differs is the content (free text, level, priority,
+links, scope, thread) and that priorities CRITICAL and HIGH bypass preferences. Queries per chunk: the audience
+(one per source and one for active, permitted users), preferences (two, three with a scope), the thread (a read
+and an UPDATE, when the request names a thread), one INSERT, then the channels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from platform_notifications.channels.base import ChunkRows, NewRow
+from platform_notifications.channels.delivery import ChunkDelivery, deliver_chunk, enabled_channels
+from platform_notifications.config import NotificationType
+from platform_notifications.config.kinds import Priority
+from platform_notifications.fanout import insert as chunk_insert
+from platform_notifications.fanout import threads
+from platform_notifications.models import NotificationRequest
+from platform_notifications.preferences import scoped
+from platform_notifications.preferences.effective import Effective
+
+
+def shared_values(request: NotificationRequest) -> dict[str, Any]:
+    """The columns every row of the request shares."""
+    options = request.options
+    return {
+        "course_id": request.course_id,
+        "app_name": request.app_name,
+        "notification_type": request.notification_type,
+        "content_context": request.context,
+        "content_url": request.content_url,
+        "group_by_id": "",
+        "title": options["title"],
+        "body": options["body"],
+        "level": options["level"],
+        "priority": options["priority"],
+        "links": options["links"],
+        "scope": options["scope"],
+        "thread_key": options["thread_key"],
+        "occurrences": 1,
+        # The request's time, which is also its thread event's: the user's history starts with it.
+        "first_created": request.created,
+    }
+
+
+def thread_values(shared: dict[str, Any]) -> dict[str, Any]:
+    """What a new occurrence changes on an existing thread row: the newest content."""
+    names = ("notification_type", "content_context", "content_url", "title", "body", "level", "priority", "links")
+    return {name: shared[name] for name in names}
+
+
+def channels_for(priority: int) -> tuple[list, bool]:
+    """The channels of this request, and whether email goes out as a standalone CRITICAL send instead."""
+    channels = enabled_channels()
+    if priority == Priority.CRITICAL and any(channel.name == "email" for channel in channels):
+        return [channel for channel in channels if channel.name != "email"], True
+    return channels, False
+
+
+def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids: list[int], now) -> tuple[int, int]:
+    """Create (or fold into threads) the notifications of one chunk; returns (created, threaded)."""
+    if not user_ids:
+        return 0, 0
+    from platform_notifications.channels.email import critical
+
+    options = request.options
+    channels, standalone_email = channels_for(options["priority"])
+    names = {channel.name for channel in channels}
+    email_on = "email" in names or standalone_email
+    push_on = "push" in names
+    prefs: dict[int, Effective] = {
+        uid: eff
+        for uid, eff in scoped.for_users(ntype, user_ids, options["scope"], options["priority"]).items()
+        if eff.web or (email_on and eff.emails) or (push_on and eff.push)
+    }
+    if not prefs:
+        return 0, 0
+    shared = shared_values(request)
+    merged = threads.merge_chunk(
+        list(prefs),
+        options["thread_key"],
+        options["scope"],
+        thread_values(shared),
+        now,
+        once_per_thread=options["once_per_thread"],
+    )
+    existing = merged.existing
+    rows = []
+    for uid, eff in prefs.items():
+        if uid in existing:
+            continue
+        emails = email_on and eff.emails
+        rows.append(NewRow(uid, eff.web, emails, push_on and eff.push, eff.email_cadence if emails else ""))
+    ids = chunk_insert.insert(shared, rows, now)
+    delivered = ChunkRows(shared, rows, ids, now, merged.renotified)
+    deliver_chunk(ChunkDelivery(request, ntype, delivered, prefs, now), channels)
+    if standalone_email:
+        critical.send_after_commit([row.pk for row in delivered if row.email])
+    return len(rows), len(merged.renotified) + len(merged.silent)
