@@ -11,7 +11,13 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "te
 CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = None
 # Shared by the test process and the workers (the tray counts are invalidated by the workers' fan-outs).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL}}
+# The tray counts live in Redis, shared by the web processes and the workers that invalidate them. Everything else
+# (waffle's flag cache among it) stays in process: a Redis outage must not reach a producer's flag check.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "counts": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CELERY_BROKER_URL},
+}
+NOTIFICATION_COUNT_CACHE = "counts"
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "/tmp/platform-notifications-outbox")  # noqa: S108
 # Redis hands an unacknowledged message (its worker died mid-task) to another worker after this many seconds;
