@@ -42,6 +42,9 @@ SEND_TIMEOUT = 0.5
 #: Seconds the broker is skipped after a failed publish (the sweeps deliver what was skipped).
 BREAKER_SECONDS = 2.0
 
+#: Broker URL schemes whose transport takes ``socket_connect_timeout`` and ``socket_timeout``.
+SOCKET_TRANSPORTS = {"redis", "rediss", "sentinel"}
+
 _lock = threading.Lock()
 _templates: dict[tuple[int, str], Any] = {}
 _broken_until = 0.0
@@ -97,12 +100,11 @@ def _template(app: Any) -> Any:
     with _lock:
         template = _templates.get(key)
         if template is None:
-            options = {
-                **(app.conf.broker_transport_options or {}),
-                "max_retries": 0,
-                "socket_connect_timeout": CONNECT_TIMEOUT,
-                "socket_timeout": SEND_TIMEOUT,
-            }
+            options = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+            if str(url).split(":", 1)[0] in SOCKET_TRANSPORTS:
+                # Socket timeouts are options of the Redis transport only; others (the SQLAlchemy broker of the
+                # embedded default) refuse unknown options, so they get the retry limit alone.
+                options.update(socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=SEND_TIMEOUT)
             template = app.connection_for_write(url, connect_timeout=CONNECT_TIMEOUT, transport_options=options)
             _templates[key] = template
         return template

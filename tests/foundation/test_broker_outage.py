@@ -97,3 +97,23 @@ def test_the_breaker_closes_after_its_window(broker_unreachable, monkeypatch):
     clock[0] += queue.BREAKER_SECONDS + 0.1
     assert queue.enqueue(queue.FAN_OUT, [1]) is False
     assert len(attempts) == 2  # tried again once the window passed
+
+
+def test_the_embedded_sqlalchemy_broker_takes_the_bounded_publish(tmp_path, users, django_capture_on_commit_callbacks):
+    """``make run``'s broker (SQLAlchemy on SQLite) refuses Redis' socket options: the publish must not pass them."""
+    from kombu import Connection
+
+    url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    saved = celery_app.conf.broker_url, celery_app.conf.task_always_eager
+    celery_app.conf.broker_url, celery_app.conf.task_always_eager = url, False
+    queue.reset_breaker()
+    try:
+        _, request = _timed_emit(users, django_capture_on_commit_callbacks)
+        with Connection(url) as connection, connection.SimpleQueue("celery") as waiting:
+            message = waiting.get(timeout=5)
+            assert message.headers["task"] == queue.FAN_OUT
+            assert message.headers["argsrepr"] == repr([request.pk])
+            message.ack()
+    finally:
+        celery_app.conf.broker_url, celery_app.conf.task_always_eager = saved
+        queue.reset_breaker()
