@@ -38,7 +38,9 @@ def user_preferences(user_id: int, roles: frozenset[str] | None) -> dict[str, di
     for app_name, app in registry.apps().items():
         if not app.enabled:
             continue
-        keys = editable_rows(app_name, roles)
+        # Registered kinds ("app.type") are the flat preferences API's (/api/notification-preferences/): the stock
+        # account page shows Open edX's course types, and its clients fail on rows they cannot send back.
+        keys = [key for key in editable_rows(app_name, roles) if "." not in key]
         if not keys:
             continue
         rows: dict[str, dict[str, Any]] = {}
