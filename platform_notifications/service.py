@@ -1,4 +1,4 @@
-"""The stable Python API for any platform: kinds, sending, followers, audiences, and user retirement.
+"""The stable Python API for any platform: kinds, sending, followers, audiences, muting threads, user retirement.
 
 ``platform_notifications.notify``/``notify_course`` remain the Open edX-shaped entry points; both go through the
 same pipeline (see the README, "Sending from any platform").
@@ -9,6 +9,7 @@ from platform_notifications.audience.followers import follow, is_following, unfo
 from platform_notifications.config.kinds import KindInfo, Level, Priority
 from platform_notifications.config.kinds import registry as registry
 from platform_notifications.exceptions import NotificationRequestError
+from platform_notifications.inbox.mute import mute, unmute
 from platform_notifications.intake.kinds_send import notify, notify_for, send
 from platform_notifications.operations.retirement import RetirementResult, UnknownUserError, retire_user
 
@@ -22,10 +23,12 @@ __all__ = [
     "audiences",
     "follow",
     "is_following",
+    "mute",
     "notify",
     "notify_for",
     "registry",
     "retire_user",
     "send",
     "unfollow",
+    "unmute",
 ]

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from platform_notifications.api.schema import schema_view
+from platform_notifications.api.user_settings import UserSettingsView
 from platform_notifications.audience import subscription_views
 from platform_notifications.channels import deliveries
 from platform_notifications.channels.push import views as push_views
@@ -10,7 +11,7 @@ from platform_notifications.channels.webhook import views as webhook_views
 from platform_notifications.channels.webpush import views as webpush_views
 from platform_notifications.inbox import actions as extra_views
 from platform_notifications.inbox import archive as archive_views
-from platform_notifications.inbox import kinds_views
+from platform_notifications.inbox import kinds_views, mute
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.operations.views import HealthView
 from platform_notifications.preferences import views as preference_views
@@ -36,6 +37,9 @@ urlpatterns = [
     path("subscriptions/", subscription_views.SubscriptionsView.as_view(), name="subscriptions"),
     path("<str:notification_id>/read/", kinds_views.ReadOneView.as_view(), name="notification-read"),
     path("<str:notification_id>/events/", kinds_views.EventsView.as_view(), name="notification-events"),
+    path("<str:notification_id>/mute/", mute.MuteView.as_view(), name="notification-mute"),
+    path("<str:notification_id>/unmute/", mute.UnmuteView.as_view(), name="notification-unmute"),
+    path("user-settings/", UserSettingsView.as_view(), name="user-settings"),
     path("schema/", schema_view(), name="schema"),
     path("health/", HealthView.as_view(), name="health"),  # staff only
     path("", include("platform_notifications.channels.email.urls")),

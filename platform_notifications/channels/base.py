@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
@@ -99,6 +99,8 @@ class ChunkDelivery:
     notifications: Sequence[Notification]
     prefs: dict[int, Effective]
     now: datetime
+    #: Users in do-not-disturb or quiet hours: their interruptions (push, web push) wait until then.
+    held_until: dict[int, datetime] = field(default_factory=dict)
 
     def emailed(self) -> list[tuple[int, str]]:
         """``(user_id, email_cadence)`` of the chunk's rows that are emailed.

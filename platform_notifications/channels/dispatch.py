@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 
 from platform_notifications.channels import throttle
 from platform_notifications.channels.message import build
-from platform_notifications.channels.outbound import Item, OutboundChannel, enqueue_sends
+from platform_notifications.channels.outbound import QUIET_NOTE, Item, OutboundChannel, enqueue_sends
 from platform_notifications.channels.retry import Outcome
 from platform_notifications.config.settings import get_setting
 from platform_notifications.core import queue
@@ -180,3 +180,16 @@ def release_held(channel: str, now=None) -> int:
     ids = throttle.release(channel, now)
     transaction.on_commit(lambda: enqueue_sends(channel, ids))
     return len(ids)
+
+
+def release_quiet(user_id: int, now=None) -> int:
+    """After a change of do-not-disturb or quiet hours: the user's held deliveries are due now (one summary each)."""
+    now = now or timezone.now()
+    held = DeliveryAttempt.objects.filter(user_id=user_id, status=Status.HELD, error=QUIET_NOTE, scheduled_at__gt=now)
+    channels = set(held.values_list("channel", flat=True))
+    if not channels:
+        return 0
+    moved = held.update(scheduled_at=now)
+    for channel in channels:
+        release_held(channel, now)
+    return moved

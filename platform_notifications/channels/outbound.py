@@ -47,6 +47,8 @@ class OutboundChannel(Channel):
 
     #: Whether the channel interrupts its reader (a buzz, a pop-up, a chat message): those are throttled.
     interrupting = True
+    #: Whether a user's do-not-disturb and quiet hours hold this channel's deliveries (``ChunkDelivery.held_until``).
+    respects_quiet_hours = False
     retry_policy = RetryPolicy()
     #: The chunk pays no savepoint for a channel that finds no target (one SELECT per chunk in the common case
     #: of few registrations); ``deliver_chunk`` opens its own savepoint only around the writes.
@@ -85,6 +87,7 @@ class OutboundChannel(Channel):
         # A savepoint of its own: a failed write here must not abort the chunk's transaction (PostgreSQL).
         with transaction.atomic():
             held_until = throttle.apply(self, rows, delivery.now) if self.interrupting else None
+            quiet_ends = hold_quiet(rows, delivery.held_until) if self.respects_quiet_hours else []
             DeliveryAttempt.objects.bulk_create(rows)
             ids = [row.pk for row in rows if row.status == DeliveryAttempt.Status.QUEUED]
             if rows[0].pk is None:  # engines without RETURNING (MySQL): one query reads the ids back
@@ -96,6 +99,41 @@ class OutboundChannel(Channel):
         transaction.on_commit(lambda: enqueue_sends(self.name, ids))
         if held_until is not None:
             transaction.on_commit(lambda: queue.enqueue(queue.RELEASE_HELD, [self.name], eta=held_until))
+        for end in quiet_ends:
+            transaction.on_commit(lambda end=end: queue.enqueue(queue.RELEASE_HELD, [self.name], eta=end))
+
+
+#: Release tasks queued per chunk for do-not-disturb and quiet-hours ends; later ends are the sweep's
+#: (``sweep_deliveries`` releases every due held row).
+QUIET_RELEASES = 20
+#: ``DeliveryAttempt.error`` of a row held by do-not-disturb or quiet hours (released early when they change).
+QUIET_NOTE = "held: do not disturb or quiet hours"
+
+
+def hold_quiet(rows: Sequence[DeliveryAttempt], held_until: dict) -> list:
+    """Hold the rows of users in do-not-disturb or quiet hours until it ends (CRITICAL passes).
+
+    Held rows are released like throttled ones: one summary per user and target when they come due, so what
+    arrived during quiet hours is sent together at the window's end. Returns the distinct ends to queue.
+    """
+    from platform_notifications.config.kinds import Priority
+    from platform_notifications.models import DeliveryAttempt
+    from platform_notifications.preferences.attention import DND_FOREVER
+
+    if not held_until:
+        return []
+    ends = set()
+    for row in rows:
+        until = held_until.get(row.user_id)
+        if until is None or getattr(row.notification, "priority", None) == Priority.CRITICAL:
+            continue
+        throttled = row.status == DeliveryAttempt.Status.HELD
+        row.status = DeliveryAttempt.Status.HELD
+        row.scheduled_at = max(until, row.scheduled_at) if throttled else until
+        row.error = QUIET_NOTE
+        if until < DND_FOREVER:
+            ends.add(until)
+    return sorted(ends)[:QUIET_RELEASES]
 
 
 def enqueue_sends(channel: str, ids: Sequence[int]) -> None:

@@ -61,6 +61,10 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path to ``f(user) -> set[str] | None``: the roles a user holds, for ``visible_to`` preference rows
     # (``None``: the standalone resolver from ``CourseMembership``).
     "NOTIFICATION_USER_ROLES_FUNCTION": None,
+    # Channel defaults per Django group and kind, ``{"<group>": {"<kind>": {"web": bool, "email": bool,
+    # "push": bool}}}``: a user without a stored choice inherits them (a channel is on if any group turns it on),
+    # ahead of the override dicts and the kind's defaults (``preferences.rolesdefaults``).
+    "NOTIFICATION_ROLE_DEFAULTS": {},
     # Dotted path to a class with ``time_zones(user_ids)`` and ``language(user)`` (``channels.email.locale``);
     # None: Open edX's account preferences (``time_zone``, ``pref-lang``) when Open edX is installed, else the
     # stored ``UserNotificationSettings``.

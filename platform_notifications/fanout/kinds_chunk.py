@@ -2,8 +2,9 @@
 
 The same chunk loop as every request (``fanout.run``); what differs is the content (free text, level, priority,
 links, scope, thread) and that priorities CRITICAL and HIGH bypass preferences. Queries per chunk: the audience
-(one per source and one for active, permitted users), preferences (two, three with a scope), the thread (a read
-and an UPDATE, when the request names a thread), one INSERT, then the channels.
+(one per source and one for active, permitted users), preferences (two, three with a scope), attention (one,
+two with a thread: ``fanout.attention``), the thread (a read and an UPDATE, when the request names a thread), one
+INSERT, then the channels.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from platform_notifications.channels.base import ChunkRows, NewRow
 from platform_notifications.channels.delivery import ChunkDelivery, deliver_chunk, enabled_channels
 from platform_notifications.config import NotificationType
 from platform_notifications.config.kinds import Priority
+from platform_notifications.fanout import attention, threads
 from platform_notifications.fanout import insert as chunk_insert
-from platform_notifications.fanout import threads
 from platform_notifications.models import NotificationRequest
 from platform_notifications.preferences import scoped
 from platform_notifications.preferences.effective import Effective
@@ -76,6 +77,10 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     }
     if not prefs:
         return 0, 0
+    # Levels, mutes, do-not-disturb and quiet hours (per chunk): may switch email and push off.
+    held = attention.apply(
+        prefs, options["level"], options["priority"], now, thread_key=options["thread_key"], scope=options["scope"]
+    )
     shared = shared_values(request)
     merged = threads.merge_chunk(
         list(prefs),
@@ -84,6 +89,7 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
         thread_values(shared),
         now,
         once_per_thread=options["once_per_thread"],
+        muted=held.muted,
     )
     existing = merged.existing
     rows = []
@@ -94,7 +100,7 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
         rows.append(NewRow(uid, eff.web, emails, push_on and eff.push, eff.email_cadence if emails else ""))
     ids = chunk_insert.insert(shared, rows, now)
     delivered = ChunkRows(shared, rows, ids, now, merged.renotified)
-    deliver_chunk(ChunkDelivery(request, ntype, delivered, prefs, now), channels)
+    deliver_chunk(ChunkDelivery(request, ntype, delivered, prefs, now, held.held_until), channels)
     if standalone_email:
         critical.send_after_commit([row.pk for row in delivered if row.email])
     return len(rows), len(merged.renotified) + len(merged.silent)

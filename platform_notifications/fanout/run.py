@@ -21,7 +21,8 @@ from platform_notifications.channels.base import ChunkRows
 from platform_notifications.channels.delivery import ChunkDelivery, deliver_chunk, enabled_channels
 from platform_notifications.config import NotificationType, registry
 from platform_notifications.config.bounds import bounded
-from platform_notifications.fanout import grouping, kinds_chunk
+from platform_notifications.config.kinds import Level, Priority
+from platform_notifications.fanout import attention, grouping, kinds_chunk
 from platform_notifications.fanout import insert as chunk_insert
 from platform_notifications.fanout.insert import NewRow
 from platform_notifications.models import NotificationRequest
@@ -120,6 +121,8 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     }
     if not prefs:
         return 0, 0
+    # Open edX types are INFO: a level above INFO stops them on that channel; mutes concern threads only.
+    held = attention.apply(prefs, Level.INFO, Priority.NORMAL, now)
     merged = grouping.merge_chunk(request, ntype, prefs, now, email_on=email_on, push_on=push_on)
     merged_users = {row.user_id for row in merged}
     rows = []
@@ -139,5 +142,6 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     }
     # One INSERT for the whole chunk, without model instances (chunk_insert says why).
     ids = chunk_insert.insert(shared, rows, now)
-    deliver_chunk(ChunkDelivery(request, ntype, ChunkRows(shared, rows, ids, now, merged), prefs, now), channels)
+    delivered = ChunkRows(shared, rows, ids, now, merged)
+    deliver_chunk(ChunkDelivery(request, ntype, delivered, prefs, now, held.held_until), channels)
     return len(rows), len(merged)

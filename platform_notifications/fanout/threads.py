@@ -3,12 +3,13 @@
 Set-based per chunk, like grouping: lock the chunk's users (not on SQLite), one read of their rows of the thread,
 one UPDATE of them all. A user who had read their row is re-notified (unread and unseen again, owed an email with
 the newest content); one who has not gets the occurrence added silently (no second email for an unread thread).
-Users with a row get no new one. ``once_per_thread`` skips users with a row instead.
+Users with a row get no new one. ``once_per_thread`` skips users with a row instead. A user who muted the thread
+(``muted``) gets the occurrence silently even when they had read their row: it is not re-opened.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +46,7 @@ def merge_chunk(
     now: datetime,
     *,
     once_per_thread: bool = False,
+    muted: Collection[int] = (),
 ) -> ThreadMerge:
     """Fold one occurrence into the users' rows of the thread; ``values`` are the new content columns."""
     result = ThreadMerge()
@@ -69,9 +71,9 @@ def merge_chunk(
         return result
     if not newest:
         return result
-    renotify = [row for row in newest.values() if row[2] is not None]
+    renotify = [row for row in newest.values() if row[2] is not None and row[1] not in muted]
     renotified_pks = [row[0] for row in renotify]
-    result.silent = [uid for uid, row in newest.items() if row[2] is None]
+    result.silent = [uid for uid, row in newest.items() if row[2] is None or uid in muted]
     changes: dict[str, Any] = {**values, "occurrences": F("occurrences") + 1, "created": now, "modified": now}
     if renotified_pks:
         for name in RESET:

@@ -5,7 +5,11 @@ token. A change replaces the tokens of every user it touched (one ``set_many`` p
 its size) after its transaction commits. A reader reads the token before it queries, so a count computed
 from rows older than a change is stored under the old token and never served again: no read-then-write
 race can leave a stale badge. The entry's lifetime (``NOTIFICATION_COUNT_CACHE_SECONDS``) only bounds what
-changes made outside this package (the admin, a raw SQL purge) can leave behind.
+changes made outside this package (the admin, a raw SQL purge) can leave behind; it is cut to the end of the
+user's nearest timed mute, whose rows count again from then.
+
+Rows below the user's web minimum level and rows of muted threads are listed but not counted
+(``NotificationQuerySet.counted``); a mute, an unmute or a change of level invalidates the count.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from functools import partial
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from platform_notifications.config.bounds import bounded
 from platform_notifications.config.settings import get_setting
-from platform_notifications.models import Notification
+from platform_notifications.models import Notification, ThreadMute
 
 
 def _cache():
@@ -46,6 +51,7 @@ def query_unseen_by_app(user_id: int) -> dict[str, int]:
         Notification.objects.filter(user_id=user_id)
         .in_tray()
         .unseen()
+        .counted()
         .values("app_name")
         .annotate(unseen=Count("id"))
         .order_by()
@@ -70,7 +76,13 @@ def unseen_by_app(user_id: int) -> dict[str, int]:
         if not cache.add(generation_key, token, timeout=None):
             token = cache.get(generation_key) or token
     counts = query_unseen_by_app(user_id)
-    cache.set(counts_key, (token, expiry, counts), timeout=get_setting("NOTIFICATION_COUNT_CACHE_SECONDS"))
+    timeout = get_setting("NOTIFICATION_COUNT_CACHE_SECONDS")
+    now = timezone.now()
+    # uses the unique index (user, thread_key, scope)
+    mute_ends = ThreadMute.objects.filter(user_id=user_id, until__gt=now).order_by("until").values_list("until")[:1]
+    for (until,) in mute_ends:
+        timeout = max(1, min(timeout, int((until - now).total_seconds()) + 1))
+    cache.set(counts_key, (token, expiry, counts), timeout=timeout)
     return counts
 
 

@@ -25,7 +25,8 @@ def notification_id(value: str) -> int:
 class UnreadCountView(ApiView):
     @extend_schema(parameters=[SCOPE], responses={200: dict}, summary='Unread notifications: {"count": n}')
     def get(self, request):
-        return Response({"count": scoped_rows(request).unread().count()})  # uses index (user, created)
+        # uses index (user, created); muted threads and rows below the web minimum are not counted
+        return Response({"count": scoped_rows(request).unread().counted().count()})
 
 
 class MarkAllReadScopedView(ApiView):

@@ -53,6 +53,7 @@ class CountView(ApiView):
                 rows = (
                     scoped_rows(request)
                     .unseen()
+                    .counted()
                     .filter(app_name__in=list(by_app))
                     .values("app_name")
                     .annotate(unseen=Count("id"))

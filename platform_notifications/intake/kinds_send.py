@@ -21,6 +21,7 @@ from platform_notifications.channels.delivery import ChunkDelivery, deliver_chun
 from platform_notifications.config import NotificationType, registry, toggles
 from platform_notifications.config.kinds import KindInfo, Level
 from platform_notifications.config.kinds import registry as kinds
+from platform_notifications.fanout import attention as fanout_attention
 from platform_notifications.fanout import kinds_chunk, threads
 from platform_notifications.intake import audience as audiences
 from platform_notifications.intake import content as check
@@ -141,6 +142,12 @@ def notify(user: Any, kind: str, context: dict[str, Any] | None = None, **option
     if not (eff.web or (email_on and eff.emails) or (push_on and eff.push)):
         return None
     now = timezone.now()
+    # Levels, a muted thread, do-not-disturb and quiet hours, as in the fan-out.
+    prefs = {user_id: eff}
+    held = fanout_attention.apply(
+        prefs, found.level, found.priority, now, thread_key=found.thread_key, scope=found.scope
+    )
+    eff = prefs[user_id]
     with transaction.atomic():
         if event_id is not None:
             request, created = NotificationRequest.objects.get_or_create(
@@ -176,6 +183,7 @@ def notify(user: Any, kind: str, context: dict[str, Any] | None = None, **option
             kinds_chunk.thread_values(shared),
             now,
             once_per_thread=found.once_per_thread,
+            muted=held.muted,
         )
         if user_id in merged.skipped:
             return None
@@ -197,7 +205,9 @@ def notify(user: Any, kind: str, context: dict[str, Any] | None = None, **option
                 created=now,
                 modified=now,
             )
-    transaction.on_commit(partial(_deliver, request, ntype, row, {user_id: eff}, now, channels, standalone_email))
+    transaction.on_commit(
+        partial(_deliver, request, ntype, row, {user_id: eff}, now, channels, standalone_email, held.held_until)
+    )
     return row
 
 
@@ -207,13 +217,13 @@ def _thread_rows(user_id: int, found: check.Content) -> QuerySet:
     )
 
 
-def _deliver(request, ntype, row, prefs, now, channels, standalone_email) -> None:
+def _deliver(request, ntype, row, prefs, now, channels, standalone_email, held_until=None) -> None:
     """The channels of one ``notify``, after the caller committed (their failure never reaches the caller)."""
     from platform_notifications.channels.email import critical
 
     try:
         with transaction.atomic():
-            deliver_chunk(ChunkDelivery(request, ntype, [row], prefs, now), channels)
+            deliver_chunk(ChunkDelivery(request, ntype, [row], prefs, now, held_until or {}), channels)
             if standalone_email and row.email:
                 critical.send_after_commit([row.pk])
     except Exception:

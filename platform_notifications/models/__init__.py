@@ -4,6 +4,7 @@ from platform_notifications.models.choices import (
     NotificationPreference,
     ScopedPreference,
     Subscription,
+    ThreadMute,
     UserNotificationSettings,
 )
 from platform_notifications.models.delivery import (
@@ -30,6 +31,7 @@ __all__ = [
     "ScopedPreference",
     "Subscription",
     "ThreadEvent",
+    "ThreadMute",
     "UserNotificationSettings",
     "WebPushSubscription",
     "WebhookEndpoint",

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from platform_notifications.config.enums import Cadence
+from platform_notifications.config.kinds import Level
 
 
 class NotificationPreference(models.Model):
@@ -59,7 +60,11 @@ class ScopedPreference(models.Model):
 
 
 class UserNotificationSettings(models.Model):
-    """Per-user settings that are not per type: timezone, language, global email opt-out."""
+    """Per-user settings that are not per type: timezone, language, global email opt-out, attention.
+
+    Attention (``preferences.attention``): a minimum level per channel, do-not-disturb until an instant
+    (``DND_FOREVER`` until turned off) and a daily quiet-hours window in the user's time zone.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_settings"
@@ -71,12 +76,47 @@ class UserNotificationSettings(models.Model):
     email_opt_out = models.BooleanField(default=False)
     # Raised to revoke every unsubscribe link sent so far (tokens carry the version they were made with).
     unsubscribe_token_version = models.PositiveIntegerField(default=0)
+    # Below these a notification is listed but not counted (web), not emailed, not pushed.
+    web_min_level = models.CharField(max_length=8, choices=Level.choices(), default=Level.INFO)
+    email_min_level = models.CharField(max_length=8, choices=Level.choices(), default=Level.INFO)
+    push_min_level = models.CharField(max_length=8, choices=Level.choices(), default=Level.INFO)
+    # Do not disturb ends at this instant (``DND_FOREVER``: until turned off); null: off.
+    do_not_disturb_until = models.DateTimeField(null=True, blank=True)
+    # The duration chosen ("1h", ... "forever"), returned by the API.
+    do_not_disturb = models.CharField(max_length=8, blank=True, default="")
+    # Local wall-clock times in ``timezone``; both set or both null. The window may cross midnight.
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "user notification settings"
 
     def __str__(self) -> str:
         return f"settings of user {self.user_id}"
+
+
+class ThreadMute(models.Model):
+    """A user muting one thread (a kind and its event data, in one scope) until ``until`` (null: forever).
+
+    While active, new occurrences are recorded in the thread's history but do not re-open, email, push or
+    count the user's row. Kept apart from the rows so a mute survives the row's expiry and can precede it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, db_index=False)
+    thread_key = models.CharField(max_length=40)
+    scope = models.CharField(max_length=255, blank=True, default="")
+    until = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "thread_key", "scope"], name="pn_thread_mute_unique"),
+        ]
+        # The fan-out: a chunk's users muting one thread.
+        indexes = [models.Index(fields=["thread_key", "user"], name="pn_thread_mute_key_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.thread_key}"
 
 
 class Subscription(models.Model):

@@ -24,6 +24,7 @@ from platform_notifications.models import (
     RefusedNotification,
     ScopedPreference,
     Subscription,
+    ThreadMute,
     UserNotificationSettings,
     WebhookEndpoint,
     WebPushSubscription,
@@ -95,6 +96,8 @@ for _model in (Notification, NotificationPreference, UserNotificationSettings, D
 # user follows and their per-scope choices.
 for _model in (DeliveryAttempt, WebPushSubscription, WebhookEndpoint, Subscription, ScopedPreference):
     register_model(_model)
+# The threads the user muted.
+register_model(ThreadMute)
 
 
 def _devices(user_id: int) -> int:

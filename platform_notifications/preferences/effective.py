@@ -2,7 +2,8 @@
 
 Only what users chose is stored (null fields mean "not chosen"), so an operator's override reaches every
 user who has not chosen. Lookup order per channel: the type's row (or the app's bundled row), then the
-app-wide ``*`` row, then (email only) the user's global opt-out, then the configured default. Channels in
+app-wide ``*`` row, then (email only) the user's global opt-out, then the user's role defaults
+(``role_defaults``, from their groups), then the configured default (override dicts, then the kind's). Channels in
 ``non_editable`` always take the default, whatever is stored; a locked email channel locks its cadence too (a
 stored ``Never`` must not stop an email the operator made mandatory).
 """
@@ -16,6 +17,10 @@ from platform_notifications.config import Cadence, Channel, ChannelDefaults, Not
 from platform_notifications.config.enums import APP_WIDE_TYPE
 from platform_notifications.core.idsets import lookup
 from platform_notifications.models import NotificationPreference, UserNotificationSettings
+from platform_notifications.preferences import role_defaults
+
+#: Key of a user's role defaults inside ``stored_choices`` (no app is named so: app names are lower-case words).
+ROLES = "@roles"
 
 _FIELDS = ("web", "email", "push", "email_cadence")
 
@@ -43,8 +48,9 @@ def combine(
     own: dict | None,
     app_wide: dict | None,
     email_opt_out: bool,
+    roles: dict | None = None,
 ) -> Effective:
-    """Apply stored choices (dicts of the four fields, None = not chosen) over ``defaults``."""
+    """Apply stored choices (dicts of the four fields, None = not chosen), then role defaults, over ``defaults``."""
     values: dict = {}
     for name in _FIELDS:
         value = None
@@ -58,13 +64,18 @@ def combine(
                     break
             if value is None and name == "email" and email_opt_out:
                 value = False
+            if value is None and roles:
+                value = roles.get(name)
         values[name] = getattr(defaults, name) if value is None else value
     values["email_cadence"] = Cadence(values["email_cadence"])
     return Effective(**values)
 
 
 def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, Effective]:
-    """Effective preferences of many users for one type, in two queries whatever their number."""
+    """Effective preferences of many users for one type, in two queries whatever their number.
+
+    Three when a group of ``NOTIFICATION_ROLE_DEFAULTS`` names the type's kind (``role_defaults.for_users``).
+    """
     user_ids = list(user_ids)
     defaults = registry.type_defaults(ntype)
     rows = NotificationPreference.objects.filter(
@@ -81,14 +92,24 @@ def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, Eff
             "user_id", flat=True
         )
     )
-    if not own and not app_wide and not opted_out:
-        everyone = combine(defaults, None, None, False)
+    roles = role_defaults.for_users(ntype, user_ids)
+    everyone = combine(defaults, None, None, False)
+    if not own and not app_wide and not opted_out and not roles:
         return dict.fromkeys(user_ids, everyone)
-    return {uid: combine(defaults, own.get(uid), app_wide.get(uid), uid in opted_out) for uid in user_ids}
+    # Users without any stored choice or role share one answer; the others are combined one by one.
+    return {
+        uid: combine(defaults, own.get(uid), app_wide.get(uid), uid in opted_out, roles.get(uid))
+        if uid in own or uid in app_wide or uid in opted_out or uid in roles
+        else everyone
+        for uid in user_ids
+    }
 
 
 def stored_choices(user_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], dict]]:
-    """Every stored choice of many users, ``{user: {(app, key): row}}``, in one query (a batch of digests)."""
+    """Every stored choice of many users, ``{user: {(app, key): row}}``, in one query (a batch of digests).
+
+    With ``NOTIFICATION_ROLE_DEFAULTS``, a second query adds each user's configured groups under ``(ROLES, "")``.
+    """
     wanted = set(user_ids)
     rows = NotificationPreference.objects.filter(**lookup("user_id", wanted)).values(
         "user_id", "app_name", "notification_type", *_FIELDS
@@ -97,7 +118,14 @@ def stored_choices(user_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], d
     for row in rows:
         if row["user_id"] in wanted:  # a range lookup may return neighbours
             stored.setdefault(row["user_id"], {})[(row["app_name"], row["notification_type"])] = row
+    for uid, groups in role_defaults.memberships(wanted).items():
+        stored.setdefault(uid, {})[(ROLES, "")] = groups
     return stored
+
+
+def _roles(ntype: NotificationType, stored: dict) -> dict | None:
+    groups = stored.get((ROLES, ""))
+    return role_defaults.values_for(role_defaults.kind_of_type(ntype), groups) if groups else None
 
 
 def for_type(ntype: NotificationType, stored: dict[tuple[str, str], dict], email_opt_out: bool) -> Effective:
@@ -107,6 +135,7 @@ def for_type(ntype: NotificationType, stored: dict[tuple[str, str], dict], email
         stored.get((ntype.app_name, ntype.preference_key)),
         stored.get((ntype.app_name, APP_WIDE_TYPE)),
         email_opt_out,
+        _roles(ntype, stored),
     )
 
 
@@ -118,6 +147,7 @@ def for_user(user_id: int) -> dict[tuple[str, str], Effective]:
     rows = NotificationPreference.objects.filter(user_id=user_id).values("app_name", "notification_type", *_FIELDS)
     stored = {(row["app_name"], row["notification_type"]): row for row in rows}
     opted_out = UserNotificationSettings.objects.filter(user_id=user_id, email_opt_out=True).exists()
+    groups = role_defaults.memberships([user_id]).get(user_id)
     result: dict[tuple[str, str], Effective] = {}
     for ntype in registry.types().values():
         key = (ntype.app_name, ntype.preference_key)
@@ -127,5 +157,6 @@ def for_user(user_id: int) -> dict[tuple[str, str], Effective]:
                 stored.get(key),
                 stored.get((ntype.app_name, APP_WIDE_TYPE)),
                 opted_out,
+                role_defaults.values_for(role_defaults.kind_of_type(ntype), groups) if groups else None,
             )
     return result

@@ -20,10 +20,10 @@ from tests.operations.retirement_cases import make_user, nothing_of, populate, r
 
 pytestmark = pytest.mark.django_db
 
-#: exists check + SAVEPOINT + 10 user-keyed DELETEs (5 notification tables, the delivery log, browser subscriptions,
-#: webhooks, followed objects, per-scope choices) + request DELETE + sender UPDATE + refusal DELETE + 2 device
+#: exists check + SAVEPOINT + 11 user-keyed DELETEs (5 notification tables, the delivery log, browser subscriptions,
+#: webhooks, followed objects, per-scope choices, muted threads) + request DELETE + sender UPDATE + refusal DELETE + 2 device
 #: DELETEs (FCM, APNs) + RELEASE.
-RETIRE_QUERIES = 18
+RETIRE_QUERIES = 19
 
 
 def test_retire_user_removes_every_row_of_the_user_and_keeps_others():

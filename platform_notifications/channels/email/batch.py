@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from platform_notifications.channels.email import digest, locale
+from platform_notifications.channels.email import digest, hold, locale
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.config import registry, toggles
 from platform_notifications.config.enums import Cadence
@@ -99,6 +99,13 @@ def _send_claimed(pks: list[int], claimed_at: datetime, outcome: Counter, connec
     )
     if not schedules:
         return set(), set()
+    # Do-not-disturb and quiet hours: those schedules wait (moved to the hold's end), claimed but not sent.
+    held = hold.hold_claimed(schedules, claimed_at)
+    if held:
+        outcome["held"] += len(held)
+        schedules = [s for s in schedules if s.pk not in held]
+        if not schedules:
+            return held, set()
     user_ids = {s.user_id for s in schedules}
     # uses index (user, email_sent_on); each schedule then keeps its own cadence and cut-off
     rows: dict[Key, list[Notification]] = defaultdict(list)
@@ -143,7 +150,7 @@ def _send_claimed(pks: list[int], claimed_at: datetime, outcome: Counter, connec
     for schedule, state, *_ in marks:
         if (schedule.user_id, schedule.cadence) in finished:
             outcome[str(state)] += 1
-    return {s.pk for s in schedules}, finished
+    return {s.pk for s in schedules} | held, finished
 
 
 Mark = tuple[DigestSchedule, str, list[int], list[int], str]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from platform_notifications.channels.email import locale
+from platform_notifications.channels.email import hold, locale
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.config import registry
 from platform_notifications.config.enums import Cadence
@@ -91,6 +91,8 @@ def deliver(schedule_id: int, connection=None) -> str:
     if not claim(schedule_id, now):
         return "skipped"
     schedule = DigestSchedule.objects.select_related("user", "user__notification_settings").get(pk=schedule_id)
+    if hold.hold_claimed([schedule], now):
+        return "held"  # do-not-disturb or quiet hours: moved to their end
     user = schedule.user
     cadence = Cadence(schedule.cadence)
     # uses index (user, email_sent_on)

@@ -28,6 +28,7 @@ APNS_RETRYABLE = ("TimeoutError", "CommunicationError", "ServiceUnavailable", "I
 
 class PushChannel(OutboundChannel):
     name = "push"
+    respects_quiet_hours = True
 
     def enabled(self) -> bool:
         if not toggles.ENABLE_PUSH_NOTIFICATIONS.is_enabled():
@@ -82,6 +83,7 @@ def unread_counts(user_ids: Iterable[int]) -> dict[int, int]:
 
     rows = (
         Notification.objects.filter(user_id__in=list(user_ids), web=True, last_read__isnull=True)
+        .counted()
         .values_list("user_id")
         .annotate(n=Count("id"))
     )

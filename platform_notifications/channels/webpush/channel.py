@@ -33,6 +33,7 @@ def payload_of(item: Item) -> str:
 
 class WebPushChannel(OutboundChannel):
     name = "webpush"
+    respects_quiet_hours = True
 
     def enabled(self) -> bool:
         if not get_setting("NOTIFICATIONS_WEBPUSH_VAPID_PRIVATE_KEY"):
