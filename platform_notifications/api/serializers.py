@@ -39,10 +39,20 @@ class NotificationSerializer(serializers.ModelSerializer):
         help_text='Action chips: [{"label", "url"}]; URLs are relative or http(s).',
     )
 
+    muted = serializers.SerializerMethodField(help_text="Whether the user muted this notification's thread now.")
+    threaded = serializers.SerializerMethodField(help_text="Whether it belongs to a thread (it can be muted).")
+
     class Meta:
         model = Notification
-        fields = (*ITEM_FIELDS, "content", "kind")
+        fields = (*ITEM_FIELDS, "content", "kind", "muted", "threaded")
         read_only_fields = fields
+
+    def get_muted(self, obj: Notification) -> bool:
+        # Annotated by the list (``NotificationQuerySet.with_muted``: one EXISTS per row, no query per item).
+        return bool(getattr(obj, "muted", False))
+
+    def get_threaded(self, obj: Notification) -> bool:
+        return bool(obj.thread_key)
 
 
 class StrictIntegerField(serializers.IntegerField):

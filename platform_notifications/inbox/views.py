@@ -124,7 +124,8 @@ class NotificationListView(ApiView, ListAPIView):
         rows = (
             scoped_rows(self.request, archived=BOOLEAN_VALUES[archived])
             .of_app(app_name)
-            .only(*s.ITEM_FIELDS)
+            .only(*s.ITEM_FIELDS, "thread_key")
+            .with_muted()
             .order_by("-created", "-id")
         )
         if unread is not None:

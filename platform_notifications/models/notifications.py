@@ -47,14 +47,11 @@ class NotificationQuerySet(models.QuerySet):
             (Q(web_min_level=Level.ERROR) & ~Q(Exact(outer_level, Value(Level.ERROR.value))))
             | (Q(web_min_level=Level.WARNING) & Q(Exact(outer_level, Value(Level.INFO.value))))
         )
-        now = timezone.now()
-        muted = ThreadMute.objects.filter(
-            Q(until__isnull=True) | Q(until__gt=now),
-            user_id=OuterRef("user_id"),
-            thread_key=OuterRef("thread_key"),
-            scope=OuterRef("scope"),
-        )
-        return self.filter(~Exists(too_low), ~Exists(muted))
+        return self.filter(~Exists(too_low), ~Exists(_active_mute(timezone.now())))
+
+    def with_muted(self) -> NotificationQuerySet:
+        """Annotate ``muted``: the user muted the row's thread and the mute has not ended."""
+        return self.annotate(muted=Exists(_active_mute(timezone.now())))
 
     def of_app(self, app_name: str | None) -> NotificationQuerySet:
         return self.filter(app_name=app_name) if app_name else self
@@ -72,6 +69,16 @@ class NotificationQuerySet(models.QuerySet):
     def expired(self) -> NotificationQuerySet:
         cutoff = timezone.now() - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
         return self.filter(created__lt=cutoff)
+
+
+def _active_mute(now):
+    """The row's user's active mute of the row's thread (a correlated subquery)."""
+    return ThreadMute.objects.filter(
+        Q(until__isnull=True) | Q(until__gt=now),
+        user_id=OuterRef("user_id"),
+        thread_key=OuterRef("thread_key"),
+        scope=OuterRef("scope"),
+    )
 
 
 class Notification(models.Model):

@@ -63,7 +63,9 @@ def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, dic
         whens = [When(group__name__in=on, then=Value(1))] if on else []
         whens += [When(group__name__in=off, then=Value(0))] if off else []
         annotations[channel] = (
-            Max(Case(*whens, default=Value(None), output_field=IntegerField())) if whens else Value(None)
+            Max(Case(*whens, default=Value(None), output_field=IntegerField()))
+            if whens
+            else Value(None, output_field=IntegerField())
         )
     rows = (
         membership.objects.filter(**lookup("user_id", users), group__name__in=list(groups))

@@ -102,6 +102,9 @@ class TestList:
             "links",
             "scope",
             "occurrences",
+            # Attention: the thread can be muted, and is.
+            "threaded",
+            "muted",
         }
         assert (item["kind"], item["level"], item["priority"], item["links"], item["occurrences"]) == (
             "discussion.new_response",

@@ -228,9 +228,9 @@ class TestSend:
         large, large_chunks = queries_for(12)
         assert (small_chunks, large_chunks) == (2, 6)
         # Per chunk: savepoint, lock the request, the group's next ids, the active permitted users among them,
-        # two preference reads, the attention read (``preferences.attention``), one INSERT, the email channel's savepoint, the uncovered users' timezones, one
-        # INSERT ... SELECT of schedules, its release, the webhook and Slack channels' endpoint reads, the cursor,
-        # the release.
+        # two preference reads, the attention read (``preferences.attention``), one INSERT, the email channel's
+        # savepoint, the uncovered users' timezones, one INSERT ... SELECT of schedules, its release, the webhook
+        # and Slack channels' endpoint reads, the cursor, the release.
         assert (large - small) == 4 * 16
         # Besides, once per request: its read, the groups granting the permission, and the last (empty) chunk's
         # savepoint, lock, ids, done and release.

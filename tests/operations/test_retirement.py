@@ -21,8 +21,8 @@ from tests.operations.retirement_cases import make_user, nothing_of, populate, r
 pytestmark = pytest.mark.django_db
 
 #: exists check + SAVEPOINT + 11 user-keyed DELETEs (5 notification tables, the delivery log, browser subscriptions,
-#: webhooks, followed objects, per-scope choices, muted threads) + request DELETE + sender UPDATE + refusal DELETE + 2 device
-#: DELETEs (FCM, APNs) + RELEASE.
+#: webhooks, followed objects, per-scope choices, muted threads) + request DELETE + sender UPDATE + refusal DELETE
+#: + 2 device DELETEs (FCM, APNs) + RELEASE.
 RETIRE_QUERIES = 19
 
 
