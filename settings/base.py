@@ -1,5 +1,6 @@
 """Settings shared by every standalone settings module."""
 
+import os
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -76,9 +77,11 @@ REST_FRAMEWORK = {
 }
 # JWTs as Open edX issues them (``POST /login_refresh``), verified by edx-drf-extensions' JwtAuthentication.
 # Signed with an RSA key as Open edX does (JWT_PRIVATE_SIGNING_JWK, JWT_PUBLIC_SIGNING_JWK_SET from the
-# environment; a multi-process deployment must set both). Without them a key pair is made when the settings load,
-# which serves a single web process (the demo, the test suites).
-JWT_PRIVATE_SIGNING_JWK, JWT_PUBLIC_SIGNING_JWK_SET = signing_keys()
+# environment; a multi-process deployment must set both, or share one key file). Without them a key pair is made
+# when the settings load, which serves a single web process (the test suites); the system check W030 says so.
+JWT_PRIVATE_SIGNING_JWK, JWT_PUBLIC_SIGNING_JWK_SET, NOTIFICATIONS_JWT_KEYS_EPHEMERAL = signing_keys(
+    Path(os.environ["JWT_SIGNING_KEY_FILE"]) if os.environ.get("JWT_SIGNING_KEY_FILE") else None
+)
 JWT_ISSUER = {"ISSUER": "platform-notifications", "AUDIENCE": "platform-notifications", "SECRET_KEY": SECRET_KEY}
 JWT_AUTH = {
     "JWT_ISSUERS": [JWT_ISSUER],

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 from settings.base import *  # noqa: F403
-from settings.base import INSTALLED_APPS, VAR_DIR
+from settings.base import INSTALLED_APPS, JWT_AUTH, VAR_DIR
 from settings.env import database_from_env
+from settings.keys import signing_keys
 
 DEBUG = True
 VAR_DIR = Path(os.environ.get("NOTIFICATIONS_VAR_DIR") or VAR_DIR)
@@ -56,3 +57,13 @@ if not _VAPID_FILE.exists():
 _VAPID = __import__("json").loads(_VAPID_FILE.read_text())
 NOTIFICATIONS_WEBPUSH_VAPID_PRIVATE_KEY = _VAPID["private"]
 NOTIFICATIONS_WEBPUSH_VAPID_PUBLIC_KEY = _VAPID["public"]
+
+# JWT signing keys shared by the web server, the live-stream server and the workers (see settings/keys.py).
+JWT_PRIVATE_SIGNING_JWK, JWT_PUBLIC_SIGNING_JWK_SET, NOTIFICATIONS_JWT_KEYS_EPHEMERAL = signing_keys(
+    Path(os.environ.get("JWT_SIGNING_KEY_FILE") or VAR_DIR / "jwt-keys.json")
+)
+JWT_AUTH = {
+    **JWT_AUTH,
+    "JWT_PRIVATE_SIGNING_JWK": JWT_PRIVATE_SIGNING_JWK,
+    "JWT_PUBLIC_SIGNING_JWK_SET": JWT_PUBLIC_SIGNING_JWK_SET,
+}

@@ -9,3 +9,5 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# The unit suite is one process: the key pair made when the settings load signs and verifies every JWT it uses.
+NOTIFICATIONS_JWT_KEYS_EPHEMERAL = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.checks import Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -28,6 +29,7 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
         *_check_delivery_settings(),
         *_check_senders(),
         *_check_locale(),
+        *_check_jwt_keys(),
     ]
 
 
@@ -182,3 +184,20 @@ def _check_delivery_settings() -> list:
                 )
             )
     return problems
+
+
+def _check_jwt_keys() -> list:
+    # A key pair made when the settings loaded differs in every process: a JWT signed by one web process fails in
+    # the next one, so a deployment with more than one process must share its keys. Only the standalone server
+    # sets this flag; an Open edX host configures JWT_AUTH itself.
+    if getattr(settings, "NOTIFICATIONS_JWT_KEYS_EPHEMERAL", False) and not settings.DEBUG:
+        return [
+            Warning(
+                "the JWT signing keys were made for this process only; a JWT issued by one process is refused by "
+                "every other one",
+                hint="Set JWT_PRIVATE_SIGNING_JWK and JWT_PUBLIC_SIGNING_JWK_SET, or JWT_SIGNING_KEY_FILE to a file "
+                "every process can read.",
+                id="platform_notifications.W030",
+            )
+        ]
+    return []

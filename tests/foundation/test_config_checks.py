@@ -167,3 +167,28 @@ def test_manage_py_check_fails_on_an_error(temp_registry):
     temp_registry.type("orphan", **_type(notification_app="nowhere", content_template="x"))
     with pytest.raises(SystemCheckError, match="belongs to unknown app 'nowhere'"):
         call_command("check")
+
+
+@override_settings(NOTIFICATIONS_JWT_KEYS_EPHEMERAL=True, DEBUG=False)
+def test_keys_made_for_one_process_are_reported():
+    assert list(_problems()) == ["platform_notifications.W030"]
+
+
+@override_settings(NOTIFICATIONS_JWT_KEYS_EPHEMERAL=True, DEBUG=True)
+def test_keys_made_for_one_process_are_fine_in_debug():
+    assert _problems() == {}
+
+
+def test_key_file_gives_every_process_the_same_pair(tmp_path, monkeypatch):
+    from settings.keys import signing_keys
+
+    monkeypatch.delenv("JWT_PRIVATE_SIGNING_JWK", raising=False)
+    monkeypatch.delenv("JWT_PUBLIC_SIGNING_JWK_SET", raising=False)
+    key_file = tmp_path / "var" / "jwt-keys.json"
+    first = signing_keys(key_file)
+    second = signing_keys(key_file)
+    assert first == second and first[2] is False
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert list(tmp_path.joinpath("var").iterdir()) == [key_file]
+    # Without a file each call makes a new pair, and says so.
+    assert signing_keys()[2] is True and signing_keys()[0] != signing_keys()[0]
