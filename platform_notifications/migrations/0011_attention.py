@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platform_notifications', '0009_thread_events_outlive_requests'),
+        ('platform_notifications', '0010_channels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
