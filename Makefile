@@ -9,7 +9,7 @@ export DJANGO_SETTINGS_MODULE ?= settings.test
 
 .PHONY: run test test-services lint format bench bench-api bench-email bench-channels schema install clean
 
-$(STAMP): setup.cfg pyproject.toml tutorplugin/pyproject.toml
+$(STAMP): setup.cfg setup.py pyproject.toml tutorplugin/pyproject.toml $(wildcard platform_notifications/locale/*/LC_MESSAGES/*.po)
 	@echo "==> creating $(VENV) (first run only)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> installing pip, setuptools and wheel"

@@ -62,3 +62,11 @@ class InvalidPermission(UnknownAudience):
 
 class InvalidContent(InvalidNotificationData):
     """Free-text content refused: a title over 255 characters, a link that is not http(s) or relative, ..."""
+
+
+class UnknownSender(InvalidContent):
+    """``sender=`` names no sender of ``NOTIFICATION_SENDERS``."""
+
+
+class UnknownLocale(InvalidContent):
+    """``locale=`` is not a lower-case BCP 47 tag of a language Django knows (``fr``, ``fr-ca``, ``zh-hans``)."""

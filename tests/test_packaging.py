@@ -60,3 +60,38 @@ def test_installed_wheel_loads_its_own_templates(wheel, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"rendered {len(names)}"
+
+
+TRANSLATE = """
+import django, platform_notifications, sys
+django.setup()
+from django.utils import translation
+assert platform_notifications.__file__.startswith(sys.argv[1]), platform_notifications.__file__
+with translation.override("fr"):
+    print(translation.gettext("View all notifications"))
+    print(translation.ngettext("%(count)d other", "%(count)d others", 3) % {"count": 3})
+"""
+
+
+def test_wheel_ships_the_compiled_catalogs(wheel):
+    sources = sorted((ROOT / "platform_notifications" / "locale").glob("*/LC_MESSAGES/*.po"))
+    assert sources, "no catalog in the source tree"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    for source in sources:
+        assert source.relative_to(ROOT).with_suffix(".mo").as_posix() in names
+
+
+def test_installed_wheel_translates_with_its_own_catalog(wheel, tmp_path):
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    result = subprocess.run(
+        [sys.executable, "-c", TRANSLATE, str(site)],
+        env={"PYTHONPATH": f"{site}:{ROOT}", "DJANGO_SETTINGS_MODULE": "settings.test", "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["Voir toutes les notifications", "3 autres"]

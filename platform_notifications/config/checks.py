@@ -27,8 +27,37 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list:
         *_check_overrides(apps, types),
         *_check_plugins(types),
         *_check_delivery_settings(),
+        *_check_senders(),
+        *_check_locale(),
         *_check_jwt_keys(),
     ]
+
+
+def _check_senders() -> list:
+    from platform_notifications.config import senders
+
+    return [
+        Error(
+            problem,
+            hint="NOTIFICATION_SENDERS lists 5-tuples (id, display_name, from_email, smtp_user, "
+            "smtp_password); NOTIFICATION_DEFAULT_SENDER names one of their ids.",
+            id="platform_notifications.E030",
+        )
+        for problem in senders.problems()
+    ]
+
+
+def _check_locale() -> list:
+    from platform_notifications.config import locales
+
+    value = get_setting("NOTIFICATIONS_DEFAULT_LOCALE")
+    if value in (None, ""):
+        return []
+    try:
+        locales.check_tag(value)
+    except ValueError as error:
+        return [Error(f"NOTIFICATIONS_DEFAULT_LOCALE: {error}", id="platform_notifications.E031")]
+    return []
 
 
 def _check_types(apps: dict, types: dict) -> list:

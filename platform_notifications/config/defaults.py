@@ -91,9 +91,10 @@ POSTER = {"username": "Name of the person who posted", "post_title": "Title of t
 DEFAULT_TYPES: dict[str, dict[str, Any]] = {
     "new_response": _bundled(
         "discussion",
-        "<{p}><{strong}>{replier_name}</{strong}> replied to your post <{strong}>{post_title}</{strong}></{p}>",
+        # Translated at render time, in the reader's language (the package's catalogs).
+        _("<{p}><{strong}>{replier_name}</{strong}> replied to your post <{strong}>{post_title}</{strong}></{p}>"),
         REPLIER,
-        grouped_content_template=(
+        grouped_content_template=_(
             "<{p}><{strong}>{replier_name}</{strong}> and {others} replied to your post "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
@@ -104,7 +105,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "<{p}><{strong}>{replier_name}</{strong}> commented on <{strong}>{author_name}</{strong}>'s "
         "response to <{strong}>{post_title}</{strong}></{p}>",
         AUTHOR_REPLY,
-        grouped_content_template=(
+        grouped_content_template=_(
             "<{p}><{strong}>{replier_name}</{strong}> and {others} commented on responses to "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
@@ -122,7 +123,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "<{p}><{strong}>{replier_name}</{strong}> replied to a post you follow: "
         "<{strong}>{post_title}</{strong}></{p}>",
         REPLIER,
-        grouped_content_template=(
+        grouped_content_template=_(
             "<{p}><{strong}>{replier_name}</{strong}> and {others} replied to a post you follow: "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),
@@ -152,7 +153,7 @@ DEFAULT_TYPES: dict[str, dict[str, Any]] = {
         "discussion",
         "<{p}><{strong}>{username}</{strong}> started a discussion: <{strong}>{post_title}</{strong}></{p}>",
         POSTER,
-        grouped_content_template=(
+        grouped_content_template=_(
             "<{p}><{strong}>{username}</{strong}> and {others} started discussions, latest: "
             "<{strong}>{post_title}</{strong}></{p}>"
         ),

@@ -67,6 +67,8 @@ class KindInfo:
     recipients: Callable[[Any], Any] | None = None
     #: True for kinds registered here (free text); False for the dict-configured template types.
     free_text: bool = True
+    #: The ``NOTIFICATION_SENDERS`` id its email goes out from ("" for the default sender).
+    sender: str = ""
 
 
 def kind_of(app_name: str, type_name: str) -> str:
@@ -142,6 +144,7 @@ class KindRegistry:
         can_suppress: bool = True,
         default_opt_in: bool = True,
         recipients: Callable[[Any], Any] | None = None,
+        sender: str = "",
         **defaults: Any,
     ) -> KindInfo | None:
         """Register ``kind``; returns its information, or None when the registration is bad (see checks)."""
@@ -155,6 +158,8 @@ class KindRegistry:
                 problems.append(f"kind {kind!r}: recipients must be callable")
             if default_priority not in Priority._value2member_map_:
                 problems.append(f"kind {kind!r}: default_priority must be a Priority")
+            if not isinstance(sender, str) or len(sender) > 64:
+                problems.append(f"kind {kind!r}: sender must be a sender id of NOTIFICATION_SENDERS")
             if problems:
                 self._problems[kind if isinstance(kind, str) else repr(kind)] = problems
                 return None
@@ -193,6 +198,7 @@ class KindRegistry:
                 can_suppress=bool(can_suppress),
                 default_opt_in=opted_in,
                 recipients=recipients,
+                sender=sender,
             )
             self._kinds[kind] = info
             return info
@@ -218,6 +224,11 @@ class KindRegistry:
         if found is not None:
             return found
         return self._dict_kind(kind)
+
+    def registered(self) -> list[KindInfo]:
+        """The kinds registered from code (not the dict types)."""
+        with self._lock:
+            return list(self._kinds.values())
 
     def all(self) -> list[KindInfo]:
         """Every kind, sorted by name (the registered ones and the dict types)."""

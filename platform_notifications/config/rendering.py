@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.html import escape
+from django.utils.translation import ngettext
 
 from platform_notifications.config import registry
 
@@ -54,12 +55,24 @@ class _EscapingFormatter(string.Formatter):
 _formatter = _EscapingFormatter()
 
 
+def others_phrase(count: int) -> str:
+    """ "1 other" / "3 others" in the active language, with its plural forms (``ngettext``)."""
+    return ngettext("%(count)d other", "%(count)d others", count) % {"count": count}
+
+
 def render_content(ntype: NotificationType, context: Mapping[str, Any]) -> str:
-    """HTML for ``ntype`` with ``context``; uses the grouped template when the row is grouped."""
+    """HTML for ``ntype`` with ``context``; uses the grouped template when the row is grouped.
+
+    A grouper's ``others`` is phrased again from ``others_count`` in the active language (the stored phrase is
+    the English one of the moment it was grouped).
+    """
     template = ntype.content_template
     if context.get(GROUPED_FLAG) and ntype.grouped_content_template:
         template = ntype.grouped_content_template
     values = {**context, **TAGS}
+    count = context.get("others_count")
+    if "others" in context and isinstance(count, int) and not isinstance(count, bool):
+        values["others"] = others_phrase(count)
     return _formatter.vformat(str(template), (), values)
 
 

@@ -25,6 +25,15 @@ DEFAULTS: dict[str, Any] = {
     # Requests still pending this many minutes after they were stored are re-enqueued by the sweep.
     "NOTIFICATION_REQUEST_STALE_MINUTES": 5,
     "NOTIFICATIONS_DEFAULT_FROM_EMAIL": None,  # falls back to DEFAULT_FROM_EMAIL
+    # Email identities: 5-tuples (id, display_name, from_email, smtp_user, smtp_password) (``config.senders``),
+    # and the id of the one kinds without their own sender use (None: NOTIFICATIONS_DEFAULT_FROM_EMAIL).
+    "NOTIFICATION_SENDERS": [],
+    "NOTIFICATION_DEFAULT_SENDER": None,
+    # BCP 47 tag (lower case, hyphen) of the email templates used when neither the reader's locale nor its
+    # language has any; empty: LANGUAGE_CODE.
+    "NOTIFICATIONS_DEFAULT_LOCALE": "",
+    # Send notification email through edx-ace (the operator's ACE channels) where it is installed.
+    "NOTIFICATIONS_EMAIL_THROUGH_ACE": False,
     "NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES": 15,
     "NOTIFICATION_DAILY_DIGEST_DELIVERY_HOUR": 17,
     "NOTIFICATION_DAILY_DIGEST_DELIVERY_MINUTE": 0,

@@ -23,7 +23,18 @@ from platform_notifications.preferences.effective import Effective
 #: Columns shared by every row of a chunk, besides the per-user ones above; the rest take SQL NULL/false.
 SHARED = ("course_id", "app_name", "notification_type", "content_context", "content_url", "group_by_id")
 #: Shared columns of ``service`` sends; a chunk that does not name them stores the model's defaults.
-SHARED_OPTIONAL = ("title", "body", "level", "priority", "links", "scope", "thread_key", "occurrences", "first_created")
+SHARED_OPTIONAL = (
+    "title",
+    "body",
+    "level",
+    "priority",
+    "links",
+    "scope",
+    "thread_key",
+    "occurrences",
+    "first_created",
+    "sender",
+)
 NULLS = ("last_read", "last_seen", "email_sent_on")
 
 # One table function per engine: each yields (u, w, e, p, c) from a JSON array of [user, web, email, push, cadence]

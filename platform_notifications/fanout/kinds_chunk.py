@@ -38,6 +38,8 @@ def shared_values(request: NotificationRequest) -> dict[str, Any]:
         "links": options["links"],
         "scope": options["scope"],
         "thread_key": options["thread_key"],
+        # The email sender (requests stored before senders existed have none: the default).
+        "sender": options.get("sender", ""),
         "occurrences": 1,
         # The request's time, which is also its thread event's: the user's history starts with it.
         "first_created": request.created,

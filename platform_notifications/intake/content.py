@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Model
 
 from platform_notifications import exceptions as errors
+from platform_notifications.config import locales, senders
 from platform_notifications.config.kinds import KindInfo, Level, Priority, thread_key
 from platform_notifications.intake import validation as validate
 
@@ -57,6 +58,7 @@ class Content:
             "links": self.links,
             "scope": self.scope,
             "thread_key": self.thread_key,
+            "sender": self.sender,
         }
 
 
@@ -143,10 +145,9 @@ def content(
     if once_per_thread and event_data is None:
         raise errors.InvalidContent("once_per_thread needs event_data (it names the thread)")
     key = "" if event_data is None else thread_key(info.kind, jsonable(event_data, "event_data"))
-    locale = _text(locale, "locale")
-    sender = _text(sender, "sender")
-    if len(locale) > 16 or len(sender) > 64:
-        raise errors.InvalidContent("locale is at most 16 characters and sender at most 64")
+    locale = locales.check_tag(locale) if locale not in (None, "") else ""
+    # The caller's sender wins over the kind's; "" leaves the choice to NOTIFICATION_DEFAULT_SENDER at send time.
+    sender = senders.check_id(sender) or info.sender
     return Content(
         title=title,
         body=_text(body, "body"),

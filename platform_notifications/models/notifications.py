@@ -89,6 +89,8 @@ class Notification(models.Model):
     occurrences = models.PositiveIntegerField(default=1)
     #: When the user's thread row was first created (``created`` moves to each re-notification).
     first_created = models.DateTimeField(null=True, blank=True)
+    #: The ``NOTIFICATION_SENDERS`` id its email goes out from; empty: ``NOTIFICATION_DEFAULT_SENDER``.
+    sender = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     objects = NotificationQuerySet.as_manager()
 

@@ -12,13 +12,14 @@ import logging
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from platform_notifications.channels.email import digest, locale
-from platform_notifications.channels.email.message import Recipient, compose
+from platform_notifications.channels.email.connections import Connections
+from platform_notifications.channels.email.message import Recipient
+from platform_notifications.channels.email.templates import TemplateMissing
 from platform_notifications.config import registry, toggles
 from platform_notifications.config.enums import Cadence
 from platform_notifications.config.kinds import Priority
@@ -46,7 +47,7 @@ def _deliver_all(selection: Q) -> Counter:
         # Schedules stay pending and go out when email is switched back on (or are purged by then).
         toggles.log_dropped(toggles.ENABLE_EMAIL_NOTIFICATIONS, "email delivery (schedules kept pending)")
         return outcome
-    connection = get_connection(fail_silently=False)
+    connections = Connections()
     last = 0
     try:
         while True:
@@ -60,10 +61,10 @@ def _deliver_all(selection: Q) -> Counter:
                 break
             for start in range(0, len(found), BATCH):
                 batch = {pk: (uid, cadence) for pk, uid, cadence in found[start : start + BATCH]}
-                outcome += deliver_batch(batch, connection)
+                outcome += deliver_batch(batch, connections)
             last = found[-1][0]
     finally:
-        connection.close()
+        connections.close()
     events.emails_sent(outcome)  # one event per batch
     return outcome
 
@@ -71,26 +72,38 @@ def _deliver_all(selection: Q) -> Counter:
 def deliver_batch(schedules: dict[int, Key], connection=None) -> Counter:
     """Deliver the due ones of ``schedules`` (``{pk: (user, cadence)}``); returns the count of each outcome.
 
+    ``connection``: a ``Connections`` of the run, or one mail connection for the senders without their own.
+
     A schedule refused because a sibling in the same batch came first is claimed again once that one is
     finished (it then holds only what arrived since); any other refusal counts as skipped.
     """
     outcome: Counter = Counter()
-    waiting = dict(schedules)
-    while waiting:
-        now = timezone.now()
-        claimed: set[int] = set()
-        finished: set[Key] = set()
-        if digest.claim_many(list(waiting), now):
-            claimed, finished = _send_claimed(list(waiting), now, outcome, connection)
-        refused = {pk: key for pk, key in waiting.items() if pk not in claimed}
-        waiting = {pk: key for pk, key in refused.items() if key in finished}
-        outcome["skipped"] += len(refused) - len(waiting)
+    connections = connection if isinstance(connection, Connections) else Connections(connection)
+    try:
+        _deliver_waiting(dict(schedules), outcome, connections)
+    finally:
+        if connections is not connection:
+            connections.close()
     if not outcome["skipped"]:
         del outcome["skipped"]
     return outcome
 
 
-def _send_claimed(pks: list[int], claimed_at: datetime, outcome: Counter, connection) -> tuple[set[int], set[Key]]:
+def _deliver_waiting(waiting: dict[int, Key], outcome: Counter, connections: Connections) -> None:
+    while waiting:
+        now = timezone.now()
+        claimed: set[int] = set()
+        finished: set[Key] = set()
+        if digest.claim_many(list(waiting), now):
+            claimed, finished = _send_claimed(list(waiting), now, outcome, connections)
+        refused = {pk: key for pk, key in waiting.items() if pk not in claimed}
+        waiting = {pk: key for pk, key in refused.items() if key in finished}
+        outcome["skipped"] += len(refused) - len(waiting)
+
+
+def _send_claimed(
+    pks: list[int], claimed_at: datetime, outcome: Counter, connections: Connections
+) -> tuple[set[int], set[Key]]:
     """Send the schedules of ``pks`` this caller claimed at ``claimed_at``; returns (their ids, finished keys)."""
     schedules = list(
         DigestSchedule.objects.filter(pk__in=pks, state=State.SENDING, claimed_at=claimed_at)
@@ -125,17 +138,14 @@ def _send_claimed(pks: list[int], claimed_at: datetime, outcome: Counter, connec
         if note:
             marks.append((schedule, State.EMPTY, [], dropped, note))
             continue
+        version = settings.unsubscribe_token_version if settings else 0
+        recipient = Recipient(user.pk, user.email, user.get_full_name(), locale.language(user), version)
         try:
-            version = settings.unsubscribe_token_version if settings else 0
-            recipient = Recipient(user.pk, user.email, user.get_full_name(), locale.language(user), version)
-            message = compose(recipient, Cadence(schedule.cadence), keep)
-            if connection is not None:
-                message.connection = connection
-                connection.open()  # a no-op when already open: one SMTP session serves the whole run
-            message.send(fail_silently=False)
+            digest.send_rows(recipient, Cadence(schedule.cadence), keep, connections)
+        except TemplateMissing as error:
+            outcome[digest.fail_now(schedule, claimed_at, error)] += 1
+            continue
         except Exception as error:  # SMTP errors, timeouts, a provider backend's own exceptions
-            if connection is not None:
-                connection.close()  # the session may be broken; the next send reopens it
             outcome[digest.record_failure(schedule, claimed_at, error)] += 1
             continue
         marks.append((schedule, State.SENT, [r.pk for r in keep], dropped, ""))

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from platform_notifications.channels.email.connections import Connections
 from platform_notifications.channels.email.message import Recipient, compose
 from platform_notifications.channels.email.schedule import schedule_users
-from platform_notifications.config import toggles
+from platform_notifications.config import senders, toggles
 from platform_notifications.config.enums import Cadence
 from platform_notifications.core import queue
 from platform_notifications.models import Notification, UserNotificationSettings
@@ -50,6 +51,7 @@ def send(notification_ids: list[int]) -> int:
         toggles.log_dropped(toggles.ENABLE_EMAIL_NOTIFICATIONS, "critical emails %s", notification_ids)
         return 0
     sent, failed = 0, []
+    connections = Connections()
     rows = Notification.objects.filter(pk__in=notification_ids, email=True, email_sent_on__isnull=True)
     for row in rows.select_related("user").order_by("pk"):
         now = timezone.now()
@@ -61,18 +63,21 @@ def send(notification_ids: list[int]) -> int:
             continue
         try:
             language = UserNotificationSettings.objects.filter(user_id=user.pk).values_list("language", flat=True)
+            sender = senders.resolve(row.sender)
             message = compose(
                 Recipient(user.pk, user.email, user.get_full_name(), next(iter(language), "")),
                 Cadence.IMMEDIATELY,
                 [row],
+                sender,
             )
-            message.send(fail_silently=False)
+            connections.send(message, sender)
         except Exception:  # SMTP errors, timeouts, a provider backend's own exceptions
             log.exception("critical email of notification %s failed; falling back to the immediate schedule", row.pk)
             Notification.objects.filter(pk=row.pk, email_sent_on=now).update(email_sent_on=None)
             failed.append(row.pk)
             continue
         sent += 1
+    connections.close()
     if failed:
         fall_back(failed)
     return sent

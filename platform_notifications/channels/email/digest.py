@@ -17,8 +17,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from platform_notifications.channels.email import locale
-from platform_notifications.channels.email.message import Recipient, compose
-from platform_notifications.config import registry
+from platform_notifications.channels.email.connections import Connections
+from platform_notifications.channels.email.message import Recipient, by_sender, compose
+from platform_notifications.channels.email.templates import TemplateMissing
+from platform_notifications.config import registry, senders
 from platform_notifications.config.enums import Cadence
 from platform_notifications.config.kinds import Priority
 from platform_notifications.core import queue
@@ -110,19 +112,19 @@ def deliver(schedule_id: int, connection=None) -> str:
             reason = "inactive user" if not user.is_active else "user has no email address"
         _finish(schedule, now, State.EMPTY, [], [r.pk for r in dropped], reason)
         return State.EMPTY.value
+    own = _own_settings(user)
+    version = own.unsubscribe_token_version if own else 0
+    recipient = Recipient(user.pk, user.email, user.get_full_name(), locale.language(user), version)
+    mine = connection if isinstance(connection, Connections) else Connections(connection)
     try:
-        own = _own_settings(user)
-        version = own.unsubscribe_token_version if own else 0
-        recipient = Recipient(user.pk, user.email, user.get_full_name(), locale.language(user), version)
-        message = compose(recipient, cadence, keep)
-        if connection is not None:
-            message.connection = connection
-            connection.open()  # a no-op when already open: one SMTP session serves a whole batch
-        message.send(fail_silently=False)
+        send_rows(recipient, cadence, keep, mine)
+    except TemplateMissing as error:
+        return fail_now(schedule, now, error)
     except Exception as error:  # SMTP errors, timeouts, a provider backend's own exceptions
-        if connection is not None:
-            connection.close()  # the session may be broken; the next send reopens it
         return record_failure(schedule, now, error)
+    finally:
+        if mine is not connection:
+            mine.close()
     _finish(schedule, now, State.SENT, [r.pk for r in keep], [r.pk for r in dropped], "")
     return State.SENT.value
 
@@ -164,6 +166,36 @@ def _finish(schedule: DigestSchedule, claimed: datetime, state: str, sent: list[
         if dropped:
             # Email no longer applies to them (the user turned it off): never pick them up again.
             Notification.objects.filter(pk__in=dropped, email_sent_on__isnull=True).update(email=False)
+
+
+def send_rows(recipient: Recipient, cadence: Cadence, rows: list[Notification], connections: Connections) -> None:
+    """Send ``rows`` to ``recipient``: one email per sender, each on that sender's connection.
+
+    Every email is composed before the first is sent, so a missing template (``TemplateMissing``) sends nothing.
+    When a later email fails, the rows of the ones already sent are stamped sent before the error is raised, so
+    the retry sends only the rest.
+    """
+    parts = [(senders.resolve(sender_id), part) for sender_id, part in by_sender(rows).items()]
+    messages = [(sender, compose(recipient, cadence, part, sender), part) for sender, part in parts]
+    done: list[int] = []
+    try:
+        for sender, message, part in messages:
+            connections.send(message, sender)
+            done += [row.pk for row in part]
+    except Exception:
+        if done:
+            Notification.objects.filter(pk__in=done, email_sent_on__isnull=True).update(email_sent_on=timezone.now())
+        raise
+
+
+def fail_now(schedule: DigestSchedule, claimed: datetime, error: BaseException) -> str:
+    """A failure no retry can mend (a missing template): the schedule is marked failed at once, its rows unsent."""
+    message = f"{type(error).__name__}: {error}"[:2000]
+    DigestSchedule.objects.filter(pk=schedule.pk, state=State.SENDING, claimed_at=claimed).update(
+        state=State.FAILED, attempts=schedule.attempts + 1, last_error=message, claimed_at=None
+    )
+    log.error("email schedule %s failed: %s", schedule.pk, message)
+    return State.FAILED.value
 
 
 def record_failure(schedule: DigestSchedule, claimed: datetime, error: BaseException) -> str:

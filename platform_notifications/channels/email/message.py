@@ -10,6 +10,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,9 +24,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from platform_notifications.channels.email import templates
+from platform_notifications.channels.email.templates import TemplateSet
 from platform_notifications.channels.email.tokens import Scope, make_token
-from platform_notifications.config import registry
+from platform_notifications.config import locales, registry, rendering, senders
 from platform_notifications.config.enums import Cadence
+from platform_notifications.config.senders import Sender
 from platform_notifications.config.settings import get_setting
 from platform_notifications.models import Notification
 
@@ -85,7 +89,29 @@ def plain(content_html: str) -> str:
     return html.unescape(strip_tags(content_html)).strip()
 
 
-def _groups(user_id: int, rows: Sequence[Notification], view_all: str, version: int) -> list[dict]:
+def item_context(row: Notification, recipient_name: str = "") -> dict[str, Any]:
+    """What a kind's own email templates see of one row: its context values (raw: templates escape them)."""
+    context = dict(row.content_context or {})
+    others_count = context.get("others_count")
+    if isinstance(others_count, int) and not isinstance(others_count, bool):
+        # "3 others" in the reader's language, with its plural forms, at render time.
+        context["others"] = rendering.others_phrase(others_count)
+    return {
+        **context,
+        "notification": row,
+        "title": row.title,
+        "body": row.body,
+        "level": row.level,
+        "url": open_url(row),
+        "content": mark_safe(row.content),  # noqa: S308 (escaped by rendering)
+        "recipient_name": recipient_name,
+    }
+
+
+def _groups(
+    recipient: Recipient, rows: Sequence[Notification], view_all: str, kinds: dict[str, TemplateSet | None]
+) -> list[dict]:
+    user_id, version = recipient.user_id, recipient.token_version
     ordered = sorted(rows, key=lambda r: (r.app_name, r.course_id, -r.created.timestamp(), -r.pk))
     groups = []
     for (app_name, course_id), members in groupby(ordered, key=lambda r: (r.app_name, r.course_id)):
@@ -93,8 +119,14 @@ def _groups(user_id: int, rows: Sequence[Notification], view_all: str, version: 
         app = registry.get_app(app_name)
         shown = []
         for row in members[:MAX_ITEMS_PER_GROUP]:
-            content = row.content
-            shown.append({"html": mark_safe(content), "text": plain(content), "url": open_url(row)})  # noqa: S308 (escaped by rendering)
+            own = kinds.get(row.notification_type)
+            if own is not None:
+                values = item_context(row, recipient.name)
+                item = {"html": mark_safe(own.render_html(values)), "text": own.render_text(values).strip()}  # noqa: S308 (autoescaped template)
+            else:
+                content = row.content
+                item = {"html": mark_safe(content), "text": plain(content)}  # noqa: S308 (escaped by rendering)
+            shown.append({**item, "url": open_url(row)})
         groups.append(
             {
                 "app": str(app.info) if app and app.info else app_name,
@@ -127,31 +159,58 @@ def subject_for(cadence: Cadence, rows: Sequence[Notification]) -> str:
     return template % {"count": count}
 
 
-def compose(recipient: Recipient, cadence: Cadence, rows: Sequence[Notification]) -> EmailMultiAlternatives:
-    """The email for ``rows`` (at least one), ready to send."""
+def by_sender(rows: Sequence[Notification]) -> dict[str, list[Notification]]:
+    """The rows of one email run split by the sender they go out from (one email per sender), default first."""
+    split: dict[str, list[Notification]] = {}
+    for row in rows:
+        split.setdefault(senders.resolve(row.sender).id, []).append(row)
+    return dict(sorted(split.items(), key=lambda item: item[0] != senders.default().id))
+
+
+def compose(
+    recipient: Recipient, cadence: Cadence, rows: Sequence[Notification], sender: Sender | None = None
+) -> EmailMultiAlternatives:
+    """The email for ``rows`` (at least one), ready to send, from ``sender`` (the rows' own one by default).
+
+    Raises ``templates.TemplateMissing`` when the reader's locale has an incomplete set of templates.
+    """
+    if sender is None:
+        sender = senders.resolve(rows[0].sender)
     scope = list_scope(rows)
     version = recipient.token_version
     one_click = unsubscribe_url(recipient.user_id, scope, version)
-    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+    reader = locales.normalise(recipient.language)
+    with translation.override(reader or settings.LANGUAGE_CODE):
+        kinds = {name: templates.for_kind(name, reader) for name in {row.notification_type for row in rows}}
+        wrapper = templates.wrapper(reader)
         view_all = get_setting("NOTIFICATIONS_VIEW_ALL_URL") or absolute("/notifications/")
         context = {
             "recipient_name": recipient.name,
             "cadence": cadence.value,
             "count": len(rows),
-            "groups": _groups(recipient.user_id, rows, view_all, version),
+            "groups": _groups(recipient, rows, view_all, kinds),
             "view_all_url": view_all,
             "preferences_url": get_setting("NOTIFICATIONS_PREFERENCES_URL") or absolute("/account/notifications/"),
             "unsubscribe_url": one_click,
             "unsubscribe_all_url": unsubscribe_url(recipient.user_id, Scope.everything(), version),
             "language": translation.get_language(),
         }
-        subject = subject_for(cadence, rows)
-        text = render_to_string("platform_notifications/email/notifications.txt", context)
-        body = render_to_string("platform_notifications/email/notifications.html", context)
+        own = kinds.get(rows[0].notification_type) if len(rows) == 1 and cadence == Cadence.IMMEDIATELY else None
+        if own is not None:
+            subject = Truncator(own.render_subject(item_context(rows[0], recipient.name))).chars(200)
+        elif wrapper is not None:
+            subject = wrapper.render_subject(context)
+        else:
+            subject = subject_for(cadence, rows)
+        if wrapper is not None:
+            text, body = wrapper.render_text(context), wrapper.render_html(context)
+        else:
+            text = render_to_string("platform_notifications/email/notifications.txt", context)
+            body = render_to_string("platform_notifications/email/notifications.html", context)
     message = EmailMultiAlternatives(
         subject=subject,
         body=text,
-        from_email=get_setting("NOTIFICATIONS_DEFAULT_FROM_EMAIL") or settings.DEFAULT_FROM_EMAIL,
+        from_email=sender.from_header,
         to=[recipient.email],
         headers={
             # RFC 8058: a mailbox provider POSTs "List-Unsubscribe=One-Click" to this HTTPS URL, without cookies.
