@@ -7,8 +7,6 @@ The worker runs ``tests.services.kinds_settings`` (the suite's host app register
 
 from __future__ import annotations
 
-import email
-from email import policy
 from pathlib import Path
 
 import pytest
@@ -20,8 +18,8 @@ from waffle.models import Flag
 
 from platform_notifications import service
 from platform_notifications.models import DigestSchedule, Notification, NotificationRequest, ThreadEvent
-from tests.services import kinds_app
-from tests.services.conftest import wait_for
+from tests.services.conftest import sent_mail, wait_for
+from tests.services.kinds_app import kinds as kinds_app
 
 pytestmark = [
     pytest.mark.services,
@@ -56,16 +54,6 @@ def worker(kinds, flags, outbox, celery_worker_process):
     return celery_worker_process(
         concurrency=1, DJANGO_SETTINGS_MODULE="tests.services.kinds_settings", EMAIL_FILE_PATH=str(outbox)
     )
-
-
-def sent_mail(outbox: Path) -> list[email.message.EmailMessage]:
-    """Every message the worker's file backend wrote (one file per connection, messages separated by dashes)."""
-    messages = []
-    for path in sorted(outbox.glob("*")):
-        for part in path.read_text().split("\n" + "-" * 79 + "\n"):
-            if part.strip():
-                messages.append(email.message_from_string(part.lstrip("\n"), policy=policy.default))
-    return messages
 
 
 def recipients(outbox: Path) -> list[str]:
@@ -120,7 +108,8 @@ def test_send_to_a_group_narrowed_by_a_permission_through_the_worker(worker, out
             actor=actor,
         )
     assert done(request, worker).created_count == 3
-    rows = Notification.objects.filter(notification_type="requested", app_name="svcapprovals")
+    rows = Notification.objects.all()
+    assert {row.kind for row in rows} == {kinds_app.APPROVAL}
     expected = sorted([direct.pk, via_group.pk, root.pk])
     assert sorted(rows.values_list("user_id", flat=True)) == expected
     for row in rows:

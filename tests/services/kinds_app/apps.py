@@ -10,6 +10,6 @@ class KindsAppConfig(AppConfig):
     label = "services_kinds_app"
 
     def ready(self) -> None:
-        from tests.services.kinds_app import register
+        from tests.services.kinds_app.kinds import register
 
         register()
