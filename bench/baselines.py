@@ -10,44 +10,56 @@ from django.utils import timezone
 
 from platform_notifications.models import Notification
 
-#: The columns a fan-out writes, in table order (everything but the primary key).
-COLUMNS = [f.column for f in Notification._meta.concrete_fields if not f.primary_key]
+#: The fields a fan-out writes, in table order (everything but the primary key).
+FIELDS = [f for f in Notification._meta.concrete_fields if not f.primary_key]
+COLUMNS = [f.column for f in FIELDS]
 
 
 def row_values(user_ids: list[int], request, now) -> list[tuple]:
-    """The rows a fan-out of ``request`` would insert for ``user_ids`` (web on, no email), as DB-API tuples."""
+    """The rows a fan-out of ``request`` would insert for ``user_ids`` (web on, no email), as DB-API tuples.
+
+    Built by field name, so a column added to the model takes its default here instead of shifting the others.
+    """
     stamp = connection.ops.adapt_datetimefield_value(now)
-    context = json.dumps(request.context)
     # Free-text columns of ``service`` sends (their defaults for an Open edX request).
     options = request.options or {}
-    common = (
-        request.course_id,
-        request.app_name,
-        request.notification_type,
-        context,
-        request.content_url,
-        True,
-        False,
-        False,
-        "",
-        None,
-        None,
-        request.group_by_id,
-        False,
-        None,
-        stamp,
-        stamp,
-        options.get("title", ""),
-        options.get("body", ""),
-        options.get("level", "info"),
-        options.get("priority", 3),
-        json.dumps(options.get("links", [])),
-        options.get("scope", ""),
-        options.get("thread_key", ""),
-        1,
-        stamp if options else None,
-    )
-    return [(uid, *common) for uid in user_ids]
+    named = {
+        "course_id": request.course_id,
+        "app_name": request.app_name,
+        "notification_type": request.notification_type,
+        "content_context": json.dumps(request.context),
+        "content_url": request.content_url,
+        "web": True,
+        "email": False,
+        "push": False,
+        "email_cadence": "",
+        "last_read": None,
+        "last_seen": None,
+        "group_by_id": request.group_by_id,
+        "email_scheduled": False,
+        "email_sent_on": None,
+        "created": stamp,
+        "modified": stamp,
+        "title": options.get("title", ""),
+        "body": options.get("body", ""),
+        "level": options.get("level", "info"),
+        "priority": options.get("priority", 3),
+        "links": json.dumps(options.get("links", [])),
+        "scope": options.get("scope", ""),
+        "thread_key": options.get("thread_key", ""),
+        "occurrences": 1,
+        "first_created": stamp if options else None,
+    }
+    common = tuple(_value(field, named) for field in FIELDS if field.attname != "user_id")
+    position = [f.attname for f in FIELDS].index("user_id")
+    return [(*common[:position], uid, *common[position:]) for uid in user_ids]
+
+
+def _value(field, named: dict):
+    if field.attname in named:
+        return named[field.attname]
+    default = field.get_default()
+    return field.get_db_prep_save(default, connection) if default is not None else None
 
 
 def raw_insert(user_ids: list[int], request) -> float:

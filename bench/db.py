@@ -11,7 +11,7 @@ ENGINES = {
     "postgresql": "postgres://postgres@127.0.0.1:5432/postgres",
     "mariadb": "mysql://root@127.0.0.1:3306/mysql",
 }
-BENCH_DB_NAME = "bench_platform_notifications"
+BENCH_DB_NAME = os.environ.get("BENCH_DATABASE_NAME", "bench_pn_perf")
 
 
 def configure(engine: str) -> None:

@@ -10,6 +10,7 @@ from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
 from platform_notifications.audience.resolver import AudienceFilter, IntegerValuesFilter
+from platform_notifications.core.idsets import lookup
 from platform_notifications.exceptions import InvalidNotificationData
 
 
@@ -134,7 +135,9 @@ class AuditExpiredWithoutRole:
             return []
         start, duration, since = facts
         enrollments = (
-            CourseEnrollment.objects.filter(user_id__in=user_ids, course_id=key, mode="audit", user__is_staff=False)
+            CourseEnrollment.objects.filter(
+                **lookup("user_id", user_ids), course_id=key, mode="audit", user__is_staff=False
+            )
             .exclude(user_id__in=CourseAccessRole.objects.filter(course_id=key).values("user_id"))
             .exclude(user_id__in=Role.objects.filter(course_id=key, name__in=FORUM_STAFF_ROLES).values("users__id"))
         )
@@ -142,4 +145,5 @@ class AuditExpiredWithoutRole:
             enrollments = enrollments.filter(created__gte=since)
         now = timezone.now()
         rows = enrollments.values_list("user_id", "created")
-        return [uid for uid, created in rows if max(created, start) + duration < now]
+        wanted = set(user_ids)  # a range lookup may return neighbours
+        return [uid for uid, created in rows if uid in wanted and max(created, start) + duration < now]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from platform_notifications.config.settings import get_setting
+from platform_notifications.core.idsets import lookup
 from platform_notifications.models import CourseMembership
 
 AUDIT_EXPIRED = "filter_audit_expired_users_with_no_role"
@@ -64,10 +65,12 @@ class AuditExpiredWithoutRole(TypeFilter):
     """Standalone rule: an ``audit`` member whose ``audit_access_expires`` has passed and who holds no role."""
 
     def excluded(self, course_id: str, user_ids: list[int]) -> Iterable[int]:
-        return (
+        wanted = set(user_ids)  # a range lookup may return neighbours
+        rows = (
             CourseMembership.objects.filter(
                 course_id=course_id,
-                user_id__in=user_ids,
+                # A dense chunk by id range (two parameters, not one per id); neighbours are dropped below.
+                **lookup("user_id", user_ids),
                 mode="audit",
                 course_role="",
                 discussion_role__in=("", "Student"),
@@ -77,3 +80,4 @@ class AuditExpiredWithoutRole(TypeFilter):
             .values_list("user_id", flat=True)
             .iterator()
         )
+        return (uid for uid in rows if uid in wanted)

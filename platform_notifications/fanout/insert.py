@@ -18,6 +18,7 @@ from django.db import connection
 
 from platform_notifications.channels.base import NewRow
 from platform_notifications.models import Notification
+from platform_notifications.preferences.effective import Effective
 
 #: Columns shared by every row of a chunk, besides the per-user ones above; the rest take SQL NULL/false.
 SHARED = ("course_id", "app_name", "notification_type", "content_context", "content_url", "group_by_id")
@@ -36,11 +37,12 @@ SHARED_OPTIONAL = (
 )
 NULLS = ("last_read", "last_seen", "email_sent_on")
 
-# One table function per engine: each yields (u, w, e, p, c) from a JSON array of [user, web, email, push, cadence].
+# One table function per engine: each yields (u, w, e, p, c) from a JSON array of [user, web, email, push, cadence]
+# (booleans as JSON true/false).
 _ROWS = {
     "postgresql": (
-        "(SELECT (v->>0)::bigint AS u, (v->>1)::int::boolean AS w, (v->>2)::int::boolean AS e, "
-        "(v->>3)::int::boolean AS p, (v->>4) AS c FROM json_array_elements(%s::json) AS j(v)) AS r"
+        "(SELECT (v->>0)::bigint AS u, (v->>1)::boolean AS w, (v->>2)::boolean AS e, "
+        "(v->>3)::boolean AS p, (v->>4) AS c FROM json_array_elements(%s::json) AS j(v)) AS r"
     ),
     "sqlite": (
         "(SELECT value->>0 AS u, value->>1 AS w, value->>2 AS e, value->>3 AS p, value->>4 AS c "
@@ -51,6 +53,15 @@ _ROWS = {
         "p TINYINT PATH '$[3]', c VARCHAR(16) PATH '$[4]')) AS r"
     ),
 }
+
+
+def row_channels(eff: Effective, email_on: bool, push_on: bool) -> tuple[bool, bool, bool, str] | None:
+    """(web, email, push, cadence) of a new row under ``eff``, or None when it would be delivered nowhere."""
+    emails = email_on and eff.emails
+    push = push_on and eff.push
+    if not (eff.web or emails or push):
+        return None
+    return eff.web, emails, push, eff.email_cadence if emails else ""
 
 
 def supported() -> bool:
@@ -90,7 +101,8 @@ def insert(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dic
     params = [fields[name].get_db_prep_save(value, connection) for name, value in constants.items()]
     names = [*constants, *NULLS, "user_id", "web", "email", "push", "email_cadence"]
     placeholders = ["%s"] * len(params) + ["NULL"] * len(NULLS) + ["r.u", "r.w", "r.e", "r.p", "r.c"]
-    document = json.dumps([[r.user_id, int(r.web), int(r.email), int(r.push), r.email_cadence] for r in rows])
+    # The rows are tuples of (user, web, email, push, cadence): JSON arrays as they are, booleans as true/false.
+    document = json.dumps(rows)
     columns = ", ".join(quote(fields[name].column) for name in names)
     sql = (
         f"INSERT INTO {quote(Notification._meta.db_table)} ({columns}) "  # noqa: S608 (names are quoted model columns)

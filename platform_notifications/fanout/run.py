@@ -114,24 +114,23 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     channels = enabled_channels()
     names = {channel.name for channel in channels}
     email_on, push_on = "email" in names, "push" in names
-    prefs = {
-        uid: eff
-        for uid, eff in preferences.for_users(ntype, user_ids).items()
-        if eff.web or (email_on and eff.emails) or (push_on and eff.push)
-    }
+    # Most users of a chunk share one ``Effective`` (nothing stored: the defaults), so each distinct one is
+    # decided once: (web, email, push, cadence) of its rows, or None when it delivers on no channel.
+    channels_of: dict[int, tuple | None] = {}
+    prefs = {}
+    for uid, eff in preferences.for_users(ntype, user_ids).items():
+        decided = channels_of.get(id(eff), False)
+        if decided is False:
+            decided = channels_of[id(eff)] = chunk_insert.row_channels(eff, email_on, push_on)
+        if decided is not None:
+            prefs[uid] = eff
     if not prefs:
         return 0, 0
     # Open edX types are INFO: a level above INFO stops them on that channel; mutes concern threads only.
     held = attention.apply(prefs, Level.INFO, Priority.NORMAL, now)
     merged = grouping.merge_chunk(request, ntype, prefs, now, email_on=email_on, push_on=push_on)
     merged_users = {row.user_id for row in merged}
-    rows = []
-    for uid, eff in prefs.items():
-        if uid in merged_users:
-            continue
-        emails = email_on and eff.emails
-        cadence = eff.email_cadence if emails else ""
-        rows.append(NewRow(uid, eff.web, emails, push_on and eff.push, cadence))
+    rows = [NewRow(uid, *channels_of[id(eff)]) for uid, eff in prefs.items() if uid not in merged_users]
     shared = {
         "course_id": request.course_id,
         "app_name": request.app_name,

@@ -14,6 +14,7 @@ Rows below the user's web minimum level and rows of muted threads are listed but
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable
 from functools import partial
@@ -41,8 +42,9 @@ def _counts_key(user_id: int) -> str:
     return f"pn:unseen:counts:{user_id}"
 
 
-def _token() -> str:
-    return secrets.token_hex(8)
+def _token() -> int:
+    # An integer: Django's Redis cache stores it as a plain number, which the bulk invalidation below can write.
+    return secrets.randbits(62)
 
 
 def query_unseen_by_app(user_id: int) -> dict[str, int]:
@@ -86,10 +88,43 @@ def unseen_by_app(user_id: int) -> dict[str, int]:
     return counts
 
 
+#: From this many users up, a Redis cache is invalidated by one server-side script (see ``_redis_bulk``).
+BULK_FROM = 100
+
+# Sets every key ``KEYS[1] .. id`` to ``ARGV[1]`` for the ids of the JSON array ``ARGV[2]``.
+_SET_ALL = "local t = ARGV[1] for _, id in ipairs(cjson.decode(ARGV[2])) do redis.call('SET', KEYS[1] .. id, t) end"
+
+
 def invalidate_now(user_ids: Iterable[int]) -> None:
     """Forget the cached counts of ``user_ids`` (one cache operation for all of them)."""
-    token = _token()
-    _cache().set_many({_generation_key(uid): token for uid in set(user_ids)}, timeout=None)
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    token, cache = _token(), _cache()
+    if len(ids) >= BULK_FROM and _redis_bulk(cache, ids, token):
+        return
+    cache.set_many({_generation_key(uid): token for uid in ids}, timeout=None)
+
+
+def _redis_bulk(cache, ids: list[int], token: int) -> bool:
+    """One script call writes every user's new token on a Redis cache; False where that does not apply.
+
+    A fan-out chunk invalidates 20,000 users: through ``set_many`` that is 20,000 key validations and a
+    40,000-argument command built in Python (a third of a chunk's time on PostgreSQL). The script receives the
+    ids as one JSON argument and builds the keys on the server. It writes exactly what ``set_many`` would: the
+    keys Django's key function makes (checked on a sample) and the token as the plain integer Django's Redis
+    serializer stores, without expiry.
+    """
+    from django.core.cache.backends.redis import RedisCache
+
+    if not isinstance(cache, RedisCache):
+        return False
+    prefix = cache.make_key(_generation_key(""))
+    if cache.make_key(_generation_key(ids[-1])) != f"{prefix}{ids[-1]}":
+        return False  # a custom KEY_FUNCTION: keys are not the prefix and the id
+    client = cache._cache.get_client(prefix, write=True)
+    client.eval(_SET_ALL, 1, prefix, token, json.dumps(ids))
+    return True
 
 
 def invalidate(user_ids: Iterable[int]) -> None:

@@ -139,3 +139,65 @@ def test_a_stale_read_racing_a_change_is_never_served(user, make_notifications, 
     assert counts.unseen_by_app(user.pk) == {"discussion": 2}  # the reader's own (old) answer
     monkeypatch.setattr(counts, "query_unseen_by_app", real_query)
     assert counts.unseen_by_app(user.pk) == {}  # the next reader does not get the stale entry
+
+
+def _redis_cache():
+    """A Django Redis cache on the test run's Redis database (``REDIS_URL``, else db 15), or skip."""
+    import os
+
+    import redis
+    from django.core.cache.backends.redis import RedisCache
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"needs a Redis server at {url}")
+    return RedisCache(url, {"KEY_PREFIX": f"pn-test-{UserFactory.build().username}"})
+
+
+@pytest.mark.parametrize("size", [1, counts.BULK_FROM - 1, counts.BULK_FROM, 2000])
+def test_invalidation_on_redis_writes_a_new_token_for_every_user_in_one_command(size, monkeypatch):
+    """Large sets go through one server-side script; it must store exactly what ``set_many`` stores."""
+    cache = _redis_cache()
+    monkeypatch.setattr(counts, "_cache", lambda: cache)
+    ids = list(range(10**6, 10**6 + 2 * size, 2))
+    keys = [counts._generation_key(uid) for uid in ids]
+    outsider = counts._generation_key(10**6 + 1)  # between two of the ids: untouched
+    cache.set_many(dict.fromkeys([*keys, outsider], "old"), timeout=None)
+    commands = []
+    client = cache._cache.get_client(write=True)
+    original = type(client).execute_command
+    monkeypatch.setattr(
+        type(client),
+        "execute_command",
+        lambda self, *args, **kw: (commands.append(args[0]), original(self, *args, **kw))[1],
+    )
+    try:
+        counts.invalidate_now(ids)
+        found = cache.get_many([*keys, outsider])
+        ttl = cache._cache.get_client().ttl(cache.make_key(keys[0]))
+    finally:
+        monkeypatch.undo()
+        cache.delete_many([*keys, outsider])
+    tokens = {found[key] for key in keys}
+    assert len(tokens) == 1 and isinstance(tokens.pop(), int)  # one new token, read back as Django stored it
+    assert found[outsider] == "old"
+    # One script call for a large set (``set_many``'s pipeline is not a client command, so it is not listed).
+    assert commands.count("EVAL") == (1 if size >= counts.BULK_FROM else 0)
+    assert ttl == -1  # no expiry, as set_many(timeout=None)
+
+
+def test_a_custom_key_function_falls_back_to_set_many(monkeypatch):
+    from django.core.cache.backends.redis import RedisCache
+
+    base = _redis_cache()
+    cache = RedisCache(base._servers[0], {"KEY_FUNCTION": lambda key, prefix, version: f"custom|{key}"})
+    monkeypatch.setattr(counts, "_cache", lambda: cache)
+    ids = list(range(2 * 10**6, 2 * 10**6 + counts.BULK_FROM))
+    try:
+        counts.invalidate_now(ids)
+        assert isinstance(cache.get(counts._generation_key(ids[5])), int)
+        assert cache._cache.get_client().exists(f"custom|{counts._generation_key(ids[5])}")
+    finally:
+        cache.delete_many([counts._generation_key(uid) for uid in ids])

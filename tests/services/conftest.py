@@ -130,6 +130,20 @@ def celery_worker_process(
         worker.stop()
 
 
+def sent_mail(outbox: Path) -> list:
+    """Every message a file email backend wrote into ``outbox`` (one file per connection, messages separated by
+    a line of 79 dashes), parsed."""
+    import email
+    from email import policy
+
+    messages = []
+    for path in sorted(outbox.glob("*")):
+        for part in path.read_text().split("\n" + "-" * 79 + "\n"):
+            if part.strip():
+                messages.append(email.message_from_string(part.lstrip("\n"), policy=policy.default))
+    return messages
+
+
 def wait_for(condition: Callable[[], object], timeout: float, what: str, poll: float = 0.05, on_fail=None) -> object:
     """Poll ``condition`` until it returns something truthy; after ``timeout`` fail naming ``what``."""
     deadline = time.monotonic() + timeout

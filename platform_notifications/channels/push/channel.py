@@ -16,6 +16,7 @@ from platform_notifications.channels.outbound import Item, OutboundChannel, Targ
 from platform_notifications.channels.retry import Outcome
 from platform_notifications.config import toggles
 from platform_notifications.config.settings import get_setting
+from platform_notifications.core.idsets import lookup
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +45,13 @@ class PushChannel(OutboundChannel):
         wanted = [uid for uid, eff in delivery.prefs.items() if eff.push]
         if not wanted:
             return
-        # Two queries per chunk: who of the chunk has an active device at all.
-        with_devices = set(GCMDevice.objects.filter(user_id__in=wanted, active=True).values_list("user_id", flat=True))
-        with_devices |= set(
-            APNSDevice.objects.filter(user_id__in=wanted, active=True).values_list("user_id", flat=True)
-        )
+        # Two queries per chunk: who of the chunk has an active device at all (a dense chunk by id range).
+        users = lookup("user_id", wanted)
+        with_devices = set(GCMDevice.objects.filter(**users, active=True).values_list("user_id", flat=True))
+        with_devices |= set(APNSDevice.objects.filter(**users, active=True).values_list("user_id", flat=True))
+        with_devices &= set(wanted)
+        if not with_devices:
+            return  # nobody to push to: the chunk's rows are never built as model instances
         for notification in delivery.notifications:
             if notification.push and notification.user_id in with_devices:
                 yield Target(notification.user_id, notification, "devices")

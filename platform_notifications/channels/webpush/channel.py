@@ -16,6 +16,7 @@ from platform_notifications.channels.outbound import Item, OutboundChannel, Targ
 from platform_notifications.channels.retry import Outcome
 from platform_notifications.channels.webhook.http import guarded_session
 from platform_notifications.config.settings import get_setting
+from platform_notifications.core.idsets import lookup
 from platform_notifications.models import WebPushSubscription
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,11 @@ class WebPushChannel(OutboundChannel):
     def targets(self, delivery: ChunkDelivery) -> Iterable[Target]:
         wanted = [uid for uid, eff in delivery.prefs.items() if eff.push]
         subscribed = set(
-            WebPushSubscription.objects.filter(user_id__in=wanted).values_list("user_id", flat=True).distinct()
+            WebPushSubscription.objects.filter(**lookup("user_id", wanted)).values_list("user_id", flat=True).distinct()
         )
+        subscribed &= set(wanted)
+        if not subscribed:
+            return  # nobody subscribed: the chunk's rows are never built as model instances
         for notification in delivery.notifications:
             if notification.user_id in subscribed:
                 yield Target(notification.user_id, notification, "subscriptions")
