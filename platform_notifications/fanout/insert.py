@@ -64,6 +64,34 @@ def row_channels(eff: Effective, email_on: bool, push_on: bool) -> tuple[bool, b
     return eff.web, emails, push, eff.email_cadence if emails else ""
 
 
+class RowChannels:
+    """``row_channels`` of each distinct ``Effective`` of a chunk, decided once.
+
+    Most users of a chunk share one value (nothing stored: the defaults). Keyed by value, not identity:
+    attention replaces some values after the first decision, and a freed object's id can be reused.
+    """
+
+    def __init__(self, email_on: bool, push_on: bool) -> None:
+        self._email_on, self._push_on = email_on, push_on
+        self._decided: dict[Effective, tuple[bool, bool, bool, str] | None] = {}
+
+    def __call__(self, eff: Effective) -> tuple[bool, bool, bool, str] | None:
+        try:
+            return self._decided[eff]
+        except KeyError:
+            decided = self._decided[eff] = row_channels(eff, self._email_on, self._push_on)
+            return decided
+
+    def rows(self, prefs: dict[int, Effective], skip: set[int] | frozenset[int]) -> list[NewRow]:
+        """New rows for the users of ``prefs`` outside ``skip`` who are still delivered somewhere."""
+        rows = []
+        for uid, eff in prefs.items():
+            decided = self(eff)
+            if decided is not None and uid not in skip:
+                rows.append(NewRow(uid, *decided))
+        return rows
+
+
 def supported() -> bool:
     """Whether this database can take a chunk as one JSON-expanding INSERT (else ``bulk_create`` is used)."""
     vendor = connection.vendor

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from platform_notifications.channels.base import ChunkRows, NewRow
+from platform_notifications.channels.base import ChunkRows
 from platform_notifications.channels.delivery import ChunkDelivery, deliver_chunk, enabled_channels
 from platform_notifications.config import NotificationType
 from platform_notifications.config.kinds import Priority
@@ -72,15 +72,12 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     names = {channel.name for channel in channels}
     email_on = "email" in names or standalone_email
     push_on = "push" in names
-    # Each distinct ``Effective`` (most users share the defaults' one) is decided once (``fanout.run`` says why).
-    channels_of: dict[int, tuple | None] = {}
-    prefs: dict[int, Effective] = {}
-    for uid, eff in scoped.for_users(ntype, user_ids, options["scope"], options["priority"]).items():
-        decided = channels_of.get(id(eff), False)
-        if decided is False:
-            decided = channels_of[id(eff)] = chunk_insert.row_channels(eff, email_on, push_on)
-        if decided is not None:
-            prefs[uid] = eff
+    decide = chunk_insert.RowChannels(email_on, push_on)
+    prefs: dict[int, Effective] = {
+        uid: eff
+        for uid, eff in scoped.for_users(ntype, user_ids, options["scope"], options["priority"]).items()
+        if decide(eff) is not None
+    }
     if not prefs:
         return 0, 0
     # Levels, mutes, do-not-disturb and quiet hours (per chunk): may switch email and push off.
@@ -98,7 +95,7 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
         muted=held.muted,
     )
     existing = merged.existing
-    rows = [NewRow(uid, *channels_of[id(eff)]) for uid, eff in prefs.items() if uid not in existing]
+    rows = decide.rows(prefs, existing)
     ids = chunk_insert.insert(shared, rows, now)
     delivered = ChunkRows(shared, rows, ids, now, merged.renotified)
     deliver_chunk(ChunkDelivery(request, ntype, delivered, prefs, now, held.held_until), channels)

@@ -24,7 +24,6 @@ from platform_notifications.config.bounds import bounded
 from platform_notifications.config.kinds import Level, Priority
 from platform_notifications.fanout import attention, grouping, kinds_chunk
 from platform_notifications.fanout import insert as chunk_insert
-from platform_notifications.fanout.insert import NewRow
 from platform_notifications.models import NotificationRequest
 from platform_notifications.operations import events
 from platform_notifications.preferences import effective as preferences
@@ -114,23 +113,14 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     channels = enabled_channels()
     names = {channel.name for channel in channels}
     email_on, push_on = "email" in names, "push" in names
-    # Most users of a chunk share one ``Effective`` (nothing stored: the defaults), so each distinct one is
-    # decided once: (web, email, push, cadence) of its rows, or None when it delivers on no channel.
-    channels_of: dict[int, tuple | None] = {}
-    prefs = {}
-    for uid, eff in preferences.for_users(ntype, user_ids).items():
-        decided = channels_of.get(id(eff), False)
-        if decided is False:
-            decided = channels_of[id(eff)] = chunk_insert.row_channels(eff, email_on, push_on)
-        if decided is not None:
-            prefs[uid] = eff
+    decide = chunk_insert.RowChannels(email_on, push_on)
+    prefs = {uid: eff for uid, eff in preferences.for_users(ntype, user_ids).items() if decide(eff) is not None}
     if not prefs:
         return 0, 0
     # Open edX types are INFO: a level above INFO stops them on that channel; mutes concern threads only.
     held = attention.apply(prefs, Level.INFO, Priority.NORMAL, now)
     merged = grouping.merge_chunk(request, ntype, prefs, now, email_on=email_on, push_on=push_on)
-    merged_users = {row.user_id for row in merged}
-    rows = [NewRow(uid, *channels_of[id(eff)]) for uid, eff in prefs.items() if uid not in merged_users]
+    rows = decide.rows(prefs, {row.user_id for row in merged})
     shared = {
         "course_id": request.course_id,
         "app_name": request.app_name,
