@@ -6,6 +6,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= settings.test
+# pipefail: the install filters pip's output and must still fail when pip does.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+# Some machines list package indexes in pip.conf that are absent on disk; pip warns once per package about them.
+QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
 .PHONY: run test test-services lint format bench bench-api bench-email bench-channels schema install clean
 
@@ -13,9 +18,9 @@ $(STAMP): setup.cfg setup.py pyproject.toml tutorplugin/pyproject.toml $(wildcar
 	@echo "==> creating $(VENV) (first run only)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "==> installing pip, setuptools and wheel"
-	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --upgrade pip setuptools wheel 2>&1 | { $(QUIET_PIP); }
 	@echo "==> installing platform-notifications with its test and demo extras, and the Tutor plugin (about a minute)"
-	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[test,demo]" -e "tutorplugin/[test]"
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[test,demo]" -e "tutorplugin/[test]" 2>&1 | { $(QUIET_PIP); }
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -4,6 +4,10 @@
 nine in ten hold the permission (through a second group), so the fan-out reaches 90% of them. The baseline is the
 fastest raw insert (``COPY`` on PostgreSQL) of the same rows, measured in the same run; both are the median of
 ``--repeat`` runs. Figures go to ``bench/results/kinds-<db>.json``.
+
+The attention scenario sends the same notification as a thread while a tenth of the audience is affected: one in
+thirty muted the thread, one in thirty is in do-not-disturb, one in thirty is inside quiet hours, and the permitted
+group has role defaults; every user has stored settings, so the per-chunk attention queries find rows to decide.
 """
 
 from __future__ import annotations
@@ -42,20 +46,72 @@ def seed_groups(user_ids: list[int]) -> list[int]:
     return holders
 
 
+EVENT = {"order": "PO-42"}
+
+
+def seed_attention(user_ids: list[int]) -> dict:
+    """Settings for everyone; a thirtieth each muted, in do-not-disturb, in quiet hours. Returns the counts."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from platform_notifications.config.kinds import thread_key
+    from platform_notifications.models import ThreadMute, UserNotificationSettings
+
+    now = timezone.now()
+    # A window around the current UTC time, so the quiet-hours users are inside it whatever the hour.
+    start, end = (now - timedelta(hours=1)).time(), (now + timedelta(hours=1)).time()
+    key = thread_key(KIND, EVENT)
+    settings_rows, mutes = [], []
+    for n, uid in enumerate(user_ids):
+        row = UserNotificationSettings(user_id=uid, timezone="UTC")
+        if n % 30 == 1:
+            row.do_not_disturb_until, row.do_not_disturb = now + timedelta(days=1), "1d"
+        elif n % 30 == 2:
+            row.quiet_hours_start, row.quiet_hours_end = time(start.hour, start.minute), time(end.hour, end.minute)
+        elif n % 30 == 3:
+            mutes.append(ThreadMute(user_id=uid, thread_key=key))
+        settings_rows.append(row)
+    UserNotificationSettings.objects.bulk_create(settings_rows, batch_size=5000)
+    ThreadMute.objects.bulk_create(mutes, batch_size=5000)
+    db.analyze()
+    return {"settings_rows": len(settings_rows), "muted": len(mutes), "dnd_and_quiet": 2 * len(mutes)}
+
+
 def run(size: int, repeat: int) -> dict:
     from django.core.cache import cache
+    from django.test import override_settings
     from waffle.models import Flag
 
-    from bench import baselines
-    from bench.measure import fan_out
     from platform_notifications import service
-    from platform_notifications.models import NotificationRequest
 
     Flag.objects.update_or_create(name="notifications.enable_notifications", defaults={"everyone": True})
     cache.clear()
     service.registry.register(KIND, "Approval requested", default_priority=service.Priority.NORMAL)
     ids = db.seed(size, {})
     holders = seed_groups(ids)
+    plain = _measure(service, holders, repeat, thread=False)
+    seeded = seed_attention(ids)
+    role_defaults = {"signers": {KIND: {"web": True, "email": False, "push": False}}}
+    with override_settings(NOTIFICATION_ROLE_DEFAULTS=role_defaults):
+        attention = _measure(service, holders, repeat, thread=True)
+    return {
+        "repeat": repeat,
+        "statistic": "median",
+        "group_members": size,
+        "holding_permission": len(holders),
+        **plain,
+        "attention": {**seeded, **attention},
+    }
+
+
+def _measure(service, holders: list[int], repeat: int, *, thread: bool) -> dict:
+    """The median fan-out of the approval to the permitted group and the median raw insert of the same rows."""
+    from bench import baselines
+    from bench.measure import fan_out
+    from platform_notifications.models import NotificationRequest, ThreadEvent
+
+    options = {"event_data": EVENT} if thread else {}
     runs = []
     for _ in range(repeat):
         request = service.send(
@@ -63,10 +119,13 @@ def run(size: int, repeat: int) -> dict:
             {"groups": ["approvers"], "permissions": ["auth.change_group"]},
             title="PO-42 waits for your approval",
             links={"Review": "/approvals/42"},
+            **options,
         )
         measured = fan_out(request)
+        # Muted users still get their (silent) row: a mute holds back interruptions, not the record.
         assert measured.created == len(holders), (measured.created, len(holders))
         db.truncate_notifications()
+        ThreadEvent.objects.all().delete()
         runs.append(measured)
     best = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]  # the median run
     template = NotificationRequest.objects.filter(notification_type=KIND).first()
@@ -77,10 +136,6 @@ def run(size: int, repeat: int) -> dict:
     raw = sorted(raws)[len(raws) // 2]
     raw_rate = len(holders) / raw
     return {
-        "repeat": repeat,
-        "statistic": "median",
-        "group_members": size,
-        "holding_permission": len(holders),
         "rows_per_second": round(best.rate),
         "raw_rows_per_second": round(raw_rate),
         "ratio_vs_raw": round(best.rate / raw_rate, 3),
@@ -118,6 +173,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.db:<10} group {figures['group_members']:,}, {figures['holding_permission']:,} permitted: "
         f"{figures['rows_per_second']:,} rows/s, raw {figures['raw_rows_per_second']:,} "
         f"(x{figures['ratio_vs_raw']:.2f}), queries/chunk {figures['queries_per_chunk']}",
+        flush=True,
+    )
+    attention = figures["attention"]
+    print(
+        f"{args.db:<10} with attention (a tenth muted, in DND or quiet hours; role defaults): "
+        f"{attention['rows_per_second']:,} rows/s, raw {attention['raw_rows_per_second']:,} "
+        f"(x{attention['ratio_vs_raw']:.2f}), queries/chunk {attention['queries_per_chunk']}",
         flush=True,
     )
     RESULTS.mkdir(exist_ok=True)

@@ -35,12 +35,15 @@ def apply(
     decided = attention.for_chunk(prefs, level, priority, now, thread_key=thread_key, scope=scope, time_zones=_zones())
     if not decided:
         return decided
+    # Users sharing a preference object share its replacement (the row writer decides once per object); the
+    # original is kept with it so its id stays its own while the loop runs.
+    replaced: dict[tuple[int, bool, bool], tuple[Effective, Effective]] = {}
     for uid in decided.no_email | decided.no_push:
         eff = prefs.get(uid)
         if eff is not None:
-            prefs[uid] = replace(
-                eff,
-                email=eff.email and uid not in decided.no_email,
-                push=eff.push and uid not in decided.no_push,
-            )
+            email, push = eff.email and uid not in decided.no_email, eff.push and uid not in decided.no_push
+            key = (id(eff), email, push)
+            if key not in replaced:
+                replaced[key] = (eff, replace(eff, email=email, push=push))
+            prefs[uid] = replaced[key][1]
     return decided

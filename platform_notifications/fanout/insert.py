@@ -65,30 +65,34 @@ def row_channels(eff: Effective, email_on: bool, push_on: bool) -> tuple[bool, b
 
 
 class RowChannels:
-    """``row_channels`` of each distinct ``Effective`` of a chunk, decided once.
+    """``row_channels`` of each distinct ``Effective`` object of a chunk, decided once.
 
-    Most users of a chunk share one value (nothing stored: the defaults). Keyed by value, not identity:
-    attention replaces some values after the first decision, and a freed object's id can be reused.
+    Most users of a chunk share one object (nothing stored: the defaults; ``effective.for_users`` shares the
+    others too). Looked up by identity for speed, and each object is kept with its answer: attention replaces some
+    objects after the first decision, and the id of a freed object could otherwise come back for another.
     """
 
     def __init__(self, email_on: bool, push_on: bool) -> None:
         self._email_on, self._push_on = email_on, push_on
-        self._decided: dict[Effective, tuple[bool, bool, bool, str] | None] = {}
+        self._decided: dict[int, tuple[Effective, tuple[bool, bool, bool, str] | None]] = {}
 
     def __call__(self, eff: Effective) -> tuple[bool, bool, bool, str] | None:
-        try:
-            return self._decided[eff]
-        except KeyError:
-            decided = self._decided[eff] = row_channels(eff, self._email_on, self._push_on)
-            return decided
+        entry = self._decided.get(id(eff))
+        if entry is not None and entry[0] is eff:
+            return entry[1]
+        decided = row_channels(eff, self._email_on, self._push_on)
+        self._decided[id(eff)] = (eff, decided)
+        return decided
 
     def rows(self, prefs: dict[int, Effective], skip: set[int] | frozenset[int]) -> list[NewRow]:
         """New rows for the users of ``prefs`` outside ``skip`` who are still delivered somewhere."""
         rows = []
+        append = rows.append
         for uid, eff in prefs.items():
-            decided = self(eff)
-            if decided is not None and uid not in skip:
-                rows.append(NewRow(uid, *decided))
+            if uid not in skip:
+                decided = self(eff)
+                if decided is not None:
+                    append(NewRow(uid, *decided))
         return rows
 
 

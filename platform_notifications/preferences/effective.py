@@ -96,13 +96,25 @@ def for_users(ntype: NotificationType, user_ids: Iterable[int]) -> dict[int, Eff
     everyone = combine(defaults, None, None, False)
     if not own and not app_wide and not opted_out and not roles:
         return dict.fromkeys(user_ids, everyone)
-    # Users without any stored choice or role share one answer; the others are combined one by one.
-    return {
-        uid: combine(defaults, own.get(uid), app_wide.get(uid), uid in opted_out, roles.get(uid))
-        if uid in own or uid in app_wide or uid in opted_out or uid in roles
-        else everyone
-        for uid in user_ids
-    }
+    # Users without any stored choice or role share one answer; the others are combined once per distinct
+    # combination (a group's role default, say, is the same for all its members).
+    combined: dict[tuple, Effective] = {}
+    result = {}
+    for uid in user_ids:
+        if uid not in own and uid not in app_wide and uid not in opted_out and uid not in roles:
+            result[uid] = everyone
+            continue
+        mine, app, role = own.get(uid), app_wide.get(uid), roles.get(uid)
+        key = (_values(mine), _values(app), uid in opted_out, tuple(role.items()) if role else None)
+        found = combined.get(key)
+        if found is None:
+            found = combined[key] = combine(defaults, mine, app, uid in opted_out, role)
+        result[uid] = found
+    return result
+
+
+def _values(row: dict | None) -> tuple | None:
+    return None if row is None else tuple(row.get(name) for name in _FIELDS)
 
 
 def stored_choices(user_ids: Iterable[int]) -> dict[int, dict[tuple[str, str], dict]]:
