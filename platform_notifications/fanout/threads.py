@@ -18,6 +18,7 @@ from django.db import router
 from django.db.models import Case, F, Value, When
 
 from platform_notifications.config.bounds import bounded
+from platform_notifications.core.idsets import lookup
 from platform_notifications.fanout.grouping import _lock_users
 from platform_notifications.models import Notification
 
@@ -59,13 +60,15 @@ def merge_chunk(
     rows = (
         Notification.objects.using(alias)
         .select_for_update()
-        .filter(user_id__in=users, thread_key=thread_key, scope=scope, created__gte=cutoff)
+        .filter(**lookup("user_id", users), thread_key=thread_key, scope=scope, created__gte=cutoff)
         .order_by("user_id", "-created", "-pk")
         .values_list("pk", "user_id", "last_read", "web", "email", "push", "email_cadence", "app_name", "course_id")
     )  # uses index (thread_key, user)
     newest: dict[int, tuple] = {}
+    wanted = set(users)
     for row in rows:
-        newest.setdefault(row[1], row)  # an older row of the same thread (expired meanwhile) stays as it was
+        if row[1] in wanted:  # a range lookup may return neighbours (locked, left as they are)
+            newest.setdefault(row[1], row)  # an older row of the same thread (expired meanwhile) stays as it was
     if once_per_thread:
         result.skipped = set(newest)
         return result

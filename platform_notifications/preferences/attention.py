@@ -189,8 +189,10 @@ def for_chunk(
     choices_apply = not priority.unsuppressable
     if thread_key and choices_apply:
         # uses index (thread_key, user)
-        muted = ThreadMute.objects.filter(active_mutes(now), thread_key=thread_key, scope=scope, user_id__in=users)
-        result.muted = set(muted.values_list("user_id", flat=True))
+        muted = ThreadMute.objects.filter(
+            active_mutes(now), thread_key=thread_key, scope=scope, **lookup("user_id", users)
+        )
+        result.muted = set(muted.values_list("user_id", flat=True)).intersection(users)
         result.uncounted |= result.muted
         result.no_email |= result.muted
         result.no_push |= result.muted
