@@ -97,7 +97,7 @@ def run(size: int, repeat: int) -> dict:
         attention = _measure(service, holders, repeat, thread=True)
     return {
         "repeat": repeat,
-        "statistic": "median",
+        "statistic": "median of paired ratios",
         "group_members": size,
         "holding_permission": len(holders),
         **plain,
@@ -112,8 +112,8 @@ def _measure(service, holders: list[int], repeat: int, *, thread: bool) -> dict:
     from platform_notifications.models import NotificationRequest, ThreadEvent
 
     options = {"event_data": EVENT} if thread else {}
-    runs = []
-    for _ in range(repeat):
+
+    def send_and_fan_out():
         request = service.send(
             KIND,
             {"groups": ["approvers"], "permissions": ["auth.change_group"]},
@@ -126,14 +126,19 @@ def _measure(service, holders: list[int], repeat: int, *, thread: bool) -> dict:
         assert measured.created == len(holders), (measured.created, len(holders))
         db.truncate_notifications()
         ThreadEvent.objects.all().delete()
-        runs.append(measured)
-    best = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]  # the median run
+        return measured
+
+    send_and_fan_out()  # a first run warms the caches and leaves a request to template the raw insert
     template = NotificationRequest.objects.filter(notification_type=KIND).first()
-    raws = []
+    pairs = []
     for _ in range(repeat):
-        raws.append(baselines.raw_insert(holders, template))
+        # Each fan-out is paired with a raw insert of the same rows just before it (``bench.scenarios`` says why).
+        raw = baselines.raw_insert(holders, template)
         db.truncate_notifications()
-    raw = sorted(raws)[len(raws) // 2]
+        measured = send_and_fan_out()
+        pairs.append((measured.rate * raw / len(holders), measured, raw))
+    pairs.sort(key=lambda pair: pair[0])
+    _ratio, best, raw = pairs[len(pairs) // 2]
     raw_rate = len(holders) / raw
     return {
         "rows_per_second": round(best.rate),

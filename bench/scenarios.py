@@ -1,7 +1,8 @@
 """The fan-out benchmark's scenarios, each run on the same table beside its baselines measured in the same run.
 
 Every flag is on (notifications, email, grouping, push); each audience size runs with email off, email on with a
-Daily cadence and email on with Immediately, each the median of ``repeat`` runs, against the median raw insert.
+Daily cadence and email on with Immediately. Each of ``repeat`` fan-outs is paired with a raw insert of the same
+rows run just before it; the figures are those of the pair with the median ratio.
 """
 
 from __future__ import annotations
@@ -99,15 +100,23 @@ def _naive(user_ids: list[int], naive_sample: int) -> float:
     return naive
 
 
-def _median_fan_out(make, repeat: int, check):
-    """The median of ``repeat`` fan-outs (by time), each checked and cleaned up after."""
-    runs = []
+def _paired(make, repeat: int, check, raw_ids: list[int]):
+    """The median of ``repeat`` fan-outs by their ratio to a raw insert of ``raw_ids`` run just before each.
+
+    Load drifts on a shared machine; a fan-out and the raw insert beside it see the same load, so the ratio of
+    each pair is steadier than the ratio of two medians taken minutes apart. Returns (run, raw seconds).
+    """
+    pairs = []
     for _ in range(repeat):
+        raw_seconds = baselines.raw_insert(raw_ids, _template())
+        db.truncate_notifications()
         run = fan_out(make())
         check(run)
         _clean()
-        runs.append(run)
-    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+        pairs.append((run.rate * raw_seconds / len(raw_ids), run, raw_seconds))
+    pairs.sort(key=lambda pair: pair[0])
+    _ratio, run, raw_seconds = pairs[len(pairs) // 2]
+    return run, raw_seconds
 
 
 def _clean() -> None:
@@ -135,9 +144,9 @@ def run_all(sizes, course_of, memory: bool, naive_sample: int, users_size: int, 
     ids = db.seed(max(max(sizes), users_size), {course_of(size): size for size in sizes})
     for name in ALL_FLAGS:
         _flag(name, True)
-    report: dict = {"repeat": repeat, "statistic": "median", "flags": list(ALL_FLAGS), "course": {}, "scenarios": {}}
+    report: dict = {"repeat": repeat, "statistic": "median of paired ratios", "flags": list(ALL_FLAGS)}
+    report.update(course={}, scenarios={})
     for size in sizes:
-        raw = _raw(ids[:size], repeat)
         naive = _naive(ids, naive_sample)
         report["course"][str(size)] = per_size = {}
         for label, email, override in FLAG_SCENARIOS:
@@ -154,7 +163,8 @@ def run_all(sizes, course_of, memory: bool, naive_sample: int, users_size: int, 
 
             with override_settings(NOTIFICATION_APPS_OVERRIDE=override, NOTIFICATION_TYPES_OVERRIDE={}):
                 course = course_of(size)
-                run = _median_fan_out(lambda c=course: make_request(kind="course", course_id=c), repeat, check)
+                make = lambda c=course: make_request(kind="course", course_id=c)  # noqa: E731
+                run, raw = _paired(make, repeat, check, ids[:size])
                 figures = _figures(run, raw, naive, size)
                 figures["naive_extrapolated"] = size > naive_sample
                 if memory:
@@ -169,11 +179,11 @@ def run_all(sizes, course_of, memory: bool, naive_sample: int, users_size: int, 
     _clean()
     report["scenarios"]["user_ids"] = figures = _figures(run, raw, naive, users_size)
     _print(f"user ids {users_size:,}", figures)
-    report["scenarios"]["grouping"] = _grouping(ids[:users_size], raw, naive, repeat)
+    report["scenarios"]["grouping"] = _grouping(ids[:users_size], naive, repeat)
     return report
 
 
-def _grouping(user_ids: list[int], raw: float, naive: float, repeat: int) -> dict:
+def _grouping(user_ids: list[int], naive: float, repeat: int) -> dict:
     """Grouping on, half the audience already holding an unseen row of the group: half merged, half created."""
     size = len(user_ids)
     group = "post-1"
@@ -188,7 +198,7 @@ def _grouping(user_ids: list[int], raw: float, naive: float, repeat: int) -> dic
         assert run.grouped == size // 2 and run.created == size - size // 2, (run.created, run.grouped)
         assert Notification.objects.count() == size
 
-    run = _median_fan_out(make, repeat, check)
+    run, raw = _paired(make, repeat, check, user_ids)
     figures = _figures(run, raw, naive, size)
     _print(f"grouping {size:,} (half merge)", figures)
     return figures
