@@ -84,13 +84,26 @@ class RowChannels:
         self._decided[id(eff)] = (eff, decided)
         return decided
 
+    def delivered(self, found: dict[int, Effective]) -> dict[int, Effective]:
+        """The users of ``found`` whose preferences deliver on at least one channel."""
+        kept = {}
+        last, decided = None, None
+        for uid, eff in found.items():
+            if eff is not last:  # consecutive users mostly share one object
+                last, decided = eff, self(eff)
+            if decided is not None:
+                kept[uid] = eff
+        return kept
+
     def rows(self, prefs: dict[int, Effective], skip: set[int] | frozenset[int]) -> list[NewRow]:
         """New rows for the users of ``prefs`` outside ``skip`` who are still delivered somewhere."""
         rows = []
         append = rows.append
+        last, decided = None, None
         for uid, eff in prefs.items():
             if uid not in skip:
-                decided = self(eff)
+                if eff is not last:  # consecutive users mostly share one object
+                    last, decided = eff, self(eff)
                 if decided is not None:
                     append(NewRow(uid, *decided))
         return rows

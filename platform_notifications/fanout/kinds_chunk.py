@@ -19,7 +19,6 @@ from platform_notifications.fanout import attention, threads
 from platform_notifications.fanout import insert as chunk_insert
 from platform_notifications.models import NotificationRequest
 from platform_notifications.preferences import scoped
-from platform_notifications.preferences.effective import Effective
 
 
 def shared_values(request: NotificationRequest) -> dict[str, Any]:
@@ -73,11 +72,7 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     email_on = "email" in names or standalone_email
     push_on = "push" in names
     decide = chunk_insert.RowChannels(email_on, push_on)
-    prefs: dict[int, Effective] = {
-        uid: eff
-        for uid, eff in scoped.for_users(ntype, user_ids, options["scope"], options["priority"]).items()
-        if decide(eff) is not None
-    }
+    prefs = decide.delivered(scoped.for_users(ntype, user_ids, options["scope"], options["priority"]))
     if not prefs:
         return 0, 0
     # Levels, mutes, do-not-disturb and quiet hours (per chunk): may switch email and push off.

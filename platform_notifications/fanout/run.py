@@ -114,7 +114,7 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     names = {channel.name for channel in channels}
     email_on, push_on = "email" in names, "push" in names
     decide = chunk_insert.RowChannels(email_on, push_on)
-    prefs = {uid: eff for uid, eff in preferences.for_users(ntype, user_ids).items() if decide(eff) is not None}
+    prefs = decide.delivered(preferences.for_users(ntype, user_ids))
     if not prefs:
         return 0, 0
     # Open edX types are INFO: a level above INFO stops them on that channel; mutes concern threads only.
