@@ -5,7 +5,8 @@ expands, and one conflict-safe ``INSERT ... SELECT`` opens a schedule for each u
 Delivery times are computed in Python once per cadence, timezone and digest frequency (DST rules live in
 ``zoneinfo``, not in SQL): a digest group first reads the distinct (timezone, frequency) pairs of its uncovered
 users, then the INSERT picks each user's instant with a ``CASE`` on the pair. Queries per chunk: one per
-immediate group, two per digest group, whatever the chunk size. Delivery tasks are queued only after the transaction commits.
+immediate group, two per digest group, whatever the chunk size. Delivery tasks are queued only after the
+transaction commits.
 """
 
 from __future__ import annotations
