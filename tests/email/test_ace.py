@@ -54,7 +54,7 @@ def test_immediate_email_arrives_through_aces_django_email_channel(send, through
     assert message.to == ["ana@example.com"]
     assert message.subject == "Bo & Co replied to your post Week <1>"  # text parts are not HTML-escaped
     assert "Bo & Co replied to your post Week <1>" in message.body
-    html = dict((mimetype, content) for content, mimetype in message.alternatives)["text/html"]
+    html = {mimetype: content for content, mimetype in message.alternatives}["text/html"]
     # ACE's own document around our rendered body, not a document nested in another.
     assert html.startswith(ACE_DOCUMENT)
     assert html.lower().count("<html") == 1 and html.lower().count("<body") == 1
@@ -110,5 +110,5 @@ def test_setting_off_sends_through_djangos_backend(send, through_ace):
     user = UserFactory()
     with time_machine.travel(NOON, tick=False):
         send([user.pk])
-    html = dict((mimetype, content) for content, mimetype in mail.outbox[0].alternatives)["text/html"]
+    html = {mimetype: content for content, mimetype in mail.outbox[0].alternatives}["text/html"]
     assert not html.startswith(ACE_DOCUMENT)
