@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
-from platform_notifications.channels.email.times import next_delivery, zone
+from platform_notifications.channels.email.times import frequency, next_delivery, zone
 from platform_notifications.config import registry
 from platform_notifications.config.enums import Cadence
 from platform_notifications.config.settings import get_setting
@@ -52,6 +52,9 @@ def preview(user: AbstractBaseUser, now: datetime | None = None) -> list[DigestP
     """One entry per digest cadence: the pending schedule (or the next slot) and the rows it would carry."""
     now = now or timezone.now()
     tz = user_zone(user)
+    chosen = frequency(
+        UserNotificationSettings.objects.filter(user=user).values_list("digest_frequency", flat=True).first()
+    )
     cutoff = now - timedelta(days=int(get_setting("NOTIFICATIONS_EXPIRY")))
     # uses index (user, email_sent_on)
     waiting = Notification.objects.filter(
@@ -71,7 +74,7 @@ def preview(user: AbstractBaseUser, now: datetime | None = None) -> list[DigestP
         result.append(
             DigestPreview(
                 cadence=cadence,
-                delivery_time=(when or next_delivery(cadence, tz, now)).astimezone(tz),
+                delivery_time=(when or next_delivery(cadence, tz, now, chosen)).astimezone(tz),
                 scheduled=when is not None,
                 notifications=[n for n in waiting if n.email_cadence == cadence],
             )

@@ -58,3 +58,16 @@ def _timezone_choices() -> list[tuple[str, str]]:
 
 class TimezoneForm(forms.Form):
     timezone = forms.ChoiceField(choices=_timezone_choices, required=False, label="Your timezone")
+    digest_frequency = forms.ChoiceField(
+        choices=[
+            ("default", "The site's schedule"),
+            ("daily_morning", "Daily digest at 07:00"),
+            ("daily_evening", "Daily digest at 18:00"),
+            ("twice_daily", "Daily digest at 07:00 and 18:00"),
+            ("weekly_friday", "Weekly digest on Friday, 07:00"),
+            ("weekly_saturday", "Weekly digest on Saturday, 07:00"),
+            ("weekly_sunday", "Weekly digest on Sunday, 07:00"),
+        ],
+        required=False,
+        label="Digest schedule",
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("login_refresh", platform.login_refresh, name="login_refresh"),
     path("csrf/api/v1/token", platform.csrf_token, name="csrf_token"),
     path("api/notification-preferences/", include("platform_notifications.api.preference_urls")),
+    path("api/digest-preferences/", include("platform_notifications.api.digest_urls")),
 ]
 
 if apps.is_installed("demo"):

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from platform_notifications.api.base import ApiView
 from platform_notifications.channels import dispatch
-from platform_notifications.channels.email import hold, locale
+from platform_notifications.channels.email import hold, locale, schedule
 from platform_notifications.config.kinds import Level
 from platform_notifications.inbox import counts
 from platform_notifications.models import UserNotificationSettings
@@ -163,6 +163,9 @@ class UserSettingsView(ApiView):
                 # Held email and push are decided again under the new setting (held again if it still says so).
                 hold.release(request.user.pk)
                 dispatch.release_quiet(request.user.pk)
+            if "timezone" in values:
+                # Open digests follow the new local clock.
+                schedule.reschedule_user(request.user.pk)
         if set(LEVEL_FIELDS) & set(values):
             counts.changed(request.user.pk)
         return Response(represent(request.user, own))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import html
+import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from django.utils.html import strip_tags
@@ -68,6 +70,44 @@ class Message:
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else Truncator(text).chars(limit)
+
+
+def build_many(attempts: Sequence[DeliveryAttempt]) -> list[Message]:
+    """The messages of a send batch, rendering each distinct content once.
+
+    A fan-out gives every recipient their own row of the same notification (same kind, context and link), so
+    the rows of a batch mostly share one message: it is built for the first and reused, with each row's own id.
+    """
+    shared: dict[tuple, Message] = {}
+    messages = []
+    for attempt in attempts:
+        notification = attempt.notification
+        if notification is None:
+            messages.append(build(attempt))
+            continue
+        key = _content_key(notification)
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = build(attempt)
+        elif found.notification_id != notification.pk:
+            found = replace(found, notification_id=notification.pk)
+        messages.append(found)
+    return messages
+
+
+def _content_key(notification: Notification) -> tuple:
+    """Everything ``build`` reads of a notification, except its id."""
+    context = notification.content_context or {}
+    return (
+        notification.app_name,
+        notification.notification_type,
+        notification.content_url,
+        str(getattr(notification, "title", "") or ""),
+        str(getattr(notification, "body", "") or ""),
+        level_of(notification),
+        json.dumps(getattr(notification, "links", None) or {}, sort_keys=True, default=str),
+        json.dumps(context, sort_keys=True, default=str),
+    )
 
 
 def build(attempt: DeliveryAttempt) -> Message:

@@ -71,36 +71,94 @@ class OutboundChannel(Channel):
         targets = list(self.targets(delivery))
         if not targets:
             return
+        request_id = delivery.request.pk
         rows = [
-            DeliveryAttempt(
-                channel=self.name,
-                user_id=t.user_id,
-                notification=t.notification,
-                kind=f"{t.notification.app_name}/{t.notification.notification_type}",
-                target=t.target,
-                request_id=delivery.request.pk,
-                created=delivery.now,
-                scheduled_at=delivery.now,
-            )
+            Pending(t.user_id, t.notification, f"{t.notification.app_name}/{t.notification.notification_type}",
+                    t.target, DeliveryAttempt.Status.QUEUED, delivery.now, "")
             for t in targets
-        ]
+        ]  # fmt: skip
         # A savepoint of its own: a failed write here must not abort the chunk's transaction (PostgreSQL).
         with transaction.atomic():
             held_until = throttle.apply(self, rows, delivery.now) if self.interrupting else None
             quiet_ends = hold_quiet(rows, delivery.held_until) if self.respects_quiet_hours else []
-            DeliveryAttempt.objects.bulk_create(rows)
-            ids = [row.pk for row in rows if row.status == DeliveryAttempt.Status.QUEUED]
-            if rows[0].pk is None:  # engines without RETURNING (MySQL): one query reads the ids back
-                ids = list(
-                    DeliveryAttempt.objects.filter(
-                        channel=self.name, created=delivery.now, status=DeliveryAttempt.Status.QUEUED
-                    ).values_list("pk", flat=True)
-                )
+            ids = insert_pending(self.name, request_id, delivery.now, rows)
         transaction.on_commit(lambda: enqueue_sends(self.name, ids))
         if held_until is not None:
             transaction.on_commit(lambda: queue.enqueue(queue.RELEASE_HELD, [self.name], eta=held_until))
         for end in quiet_ends:
             transaction.on_commit(lambda end=end: queue.enqueue(queue.RELEASE_HELD, [self.name], eta=end))
+
+
+class Pending:
+    """A delivery row about to be written: what throttling and quiet hours read and change, and no more.
+
+    Not a model instance: a chunk writes thousands, and building and compiling ``DeliveryAttempt`` objects
+    cost more than the sends of a fast provider (``bench/channels.py``).
+    """
+
+    __slots__ = ("user_id", "notification", "kind", "target", "status", "scheduled_at", "error")
+
+    def __init__(self, user_id, notification, kind, target, status, scheduled_at, error) -> None:
+        self.user_id, self.notification, self.kind, self.target = user_id, notification, kind, target
+        self.status, self.scheduled_at, self.error = status, scheduled_at, error
+
+
+def insert_pending(channel: str, request_id: int | None, now, rows: Sequence[Pending]) -> list[int]:
+    """Write ``rows`` as delivery rows in multi-row INSERTs; returns the ids of the queued ones.
+
+    Values are prepared once per distinct value (every row of a chunk shares its channel, request and times),
+    and the ids come back with ``RETURNING`` where the engine has it, else from one SELECT by (channel, created).
+    """
+    from django.db import connection
+
+    from platform_notifications.models import DeliveryAttempt
+
+    meta = DeliveryAttempt._meta
+    names = ("channel", "user", "notification", "kind", "request_id", "target", "status", "attempt", "payload",
+             "error", "provider_message_id", "created", "scheduled_at", "claim")  # fmt: skip
+    fields = [meta.get_field(name) for name in names]
+    prep = dict(zip(names, fields, strict=True))
+
+    def value(name, raw):
+        return prep[name].get_db_prep_save(raw, connection)
+
+    shared = [
+        value(name, raw)
+        for name, raw in (("channel", channel), ("request_id", request_id), ("attempt", 1), ("payload", {}),
+                          ("provider_message_id", ""), ("created", now), ("claim", ""))
+    ]  # fmt: skip
+    times: dict = {}
+    values = []
+    for row in rows:
+        when = times.get(row.scheduled_at)
+        if when is None:
+            when = times[row.scheduled_at] = value("scheduled_at", row.scheduled_at)
+        notification = row.notification.pk if row.notification is not None else None
+        values.append((shared[0], row.user_id, notification, row.kind, shared[1], row.target, str(row.status),
+                       shared[2], shared[3], row.error, shared[4], shared[5], when, shared[6]))  # fmt: skip
+    q = connection.ops.quote_name
+    table = q(meta.db_table)
+    columns = ", ".join(q(f.column) for f in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    returning = connection.features.can_return_rows_from_bulk_insert
+    size = max(1, connection.ops.bulk_batch_size(fields, values))
+    queued = str(DeliveryAttempt.Status.QUEUED)
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), size):
+            part = values[start : start + size]
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholders] * len(part))}"  # noqa: S608
+            params = [v for row in part for v in row]
+            if returning:
+                cursor.execute(f"{sql} RETURNING {q('id')}, {q('status')}", params)
+                ids += [pk for pk, status in cursor.fetchall() if status == queued]
+            else:
+                cursor.execute(sql, params)
+    if not returning:  # engines without RETURNING (MySQL): one query reads the ids back
+        ids = list(
+            DeliveryAttempt.objects.filter(channel=channel, created=now, status=queued).values_list("pk", flat=True)
+        )
+    return sorted(ids)
 
 
 #: Release tasks queued per chunk for do-not-disturb and quiet-hours ends; later ends are the sweep's

@@ -149,9 +149,10 @@ class NotificationListView(ApiView, ListAPIView):
             raise TrayError("course_id is too long")
         if course_id is not None and has_control_characters(course_id):
             raise TrayError("course_id contains invalid characters")
-        kind = params.get("kind") or None
+        # Unlike app_name (where the tray sends an empty value for all apps), an empty kind or level is a 400.
+        kind = params.get("kind")
         only_kind = kind_filter(kind) if kind is not None else None
-        level = params.get("level") or None
+        level = params.get("level")
         if level is not None and level not in LEVELS:
             raise TrayError(f"level must be one of {', '.join(LEVELS)}")
         text = params.get("q", "").strip()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from platform_notifications.config.enums import Cadence
+from platform_notifications.config.enums import Cadence, DigestFrequency
 from platform_notifications.config.kinds import Level
 
 
@@ -87,6 +87,10 @@ class UserNotificationSettings(models.Model):
     # Local wall-clock times in ``timezone``; both set or both null. The window may cross midnight.
     quiet_hours_start = models.TimeField(null=True, blank=True)
     quiet_hours_end = models.TimeField(null=True, blank=True)
+    # When this user's Daily or Weekly digests go out, at local time (``channels.email.times``).
+    digest_frequency = models.CharField(
+        max_length=16, choices=DigestFrequency.choices(), default=DigestFrequency.DEFAULT.value
+    )
 
     class Meta:
         verbose_name_plural = "user notification settings"

@@ -84,6 +84,8 @@ def test_another_users_rows_never_match(api, other, make_notifications, notifica
         ({"kind": "new_response"}, "kind: unknown kind (a dotted name such as 'discussion.new_response')"),
         ({"kind": "a\x00b"}, "kind: unknown kind (a dotted name such as 'discussion.new_response')"),
         ({"level": "critical"}, "level must be one of info, warning, error"),
+        ({"level": ""}, "level must be one of info, warning, error"),
+        ({"kind": ""}, "kind: unknown kind (a dotted name such as 'discussion.new_response')"),
         ({"q": "x" * 201}, "q: at most 200 characters"),
         ({"q": "a\x00b"}, "q contains invalid characters"),
     ],

@@ -52,8 +52,26 @@ def api(page, path: str = "", **params):
     return response.json()
 
 
-def inbox_texts(page) -> list[str]:
-    return page.locator(".inbox-item .inbox-link").all_inner_texts()
+#: The contrast ratio (WCAG 2) of an element's text against the first opaque background behind it.
+CONTRAST = """(selector) => {
+    const element = document.querySelector(selector);
+    const rgb = (c) => c.match(/[\\d.]+/g).map(Number);
+    const lum = (c) => { const [r, g, b] = rgb(c).slice(0, 3).map((v) => {
+        v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+    let node = element, background = "rgb(255, 255, 255)";
+    while (node && node.nodeType === 1) {
+        const color = getComputedStyle(node).backgroundColor, parts = rgb(color);
+        if (parts.length < 4 || parts[3] === 1) { background = color; break; }
+        node = node.parentElement;
+    }
+    const fg = lum(getComputedStyle(element).color), bg = lum(background);
+    return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+}"""
+
+
+def contrast(page, selector: str) -> float:
+    return page.evaluate(CONTRAST, selector)
 
 
 def phone(browser, demo, username: str):
@@ -173,16 +191,7 @@ def test_tray_all_tab_title_count_escape_and_mute(clean_slate, demo, login):
     expect(chloe).to_have_title("Forum · Notifications 101", timeout=10_000)
 
     # "Mark all as read" is readable: at least 4.5:1 against the tray.
-    ratio = chloe.evaluate(
-        """() => {
-        const lum = (c) => { const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(Number).map((v) => {
-            v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
-            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-        const fg = lum(getComputedStyle(document.getElementById('pn-mark-all')).color);
-        const bg = lum(getComputedStyle(document.getElementById('pn-tray')).backgroundColor);
-        return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
-    }"""
-    )
+    ratio = contrast(chloe, "#pn-mark-all")
     assert ratio >= 4.5, ratio
 
     # Mute the failing check's thread: the button keeps the focus, the item says it is muted, the API agrees.
@@ -341,5 +350,9 @@ def test_axe_finds_no_serious_violation(clean_slate, demo, login, path):
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], json.dumps(serious, indent=1)
+    # Where axe cannot tell the background (the tray lies over the page), measure the contrast directly.
+    unsure = [n["target"][0] for v in results.response["incomplete"] if v["id"] == "color-contrast" for n in v["nodes"]]
+    low = {target: ratio for target in unsure if (ratio := contrast(ana, target)) < 4.5}
+    assert low == {}, low
     # The scan did run: it checked rules and found the page's elements.
     assert len(results.response["passes"]) > 10

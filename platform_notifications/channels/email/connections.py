@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.mail import get_connection
 
+from platform_notifications.channels.email import ace
 from platform_notifications.config.senders import Sender
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -38,8 +39,14 @@ class Connections:
         found.open()  # a no-op when already open: one session serves the whole run
         return found
 
-    def send(self, message: Any, sender: Sender) -> None:
-        """Send ``message`` on ``sender``'s connection; a failure closes it (the session may be broken) and raises."""
+    def send(self, message: Any, sender: Sender, user_id: int | None = None) -> None:
+        """Send ``message`` on ``sender``'s connection; a failure closes it (the session may be broken) and raises.
+
+        With ``NOTIFICATIONS_EMAIL_THROUGH_ACE`` the message goes through edx-ace instead (``email.ace``).
+        """
+        if ace.enabled():
+            ace.send(message, user_id)
+            return
         connection = self.for_sender(sender)
         message.connection = connection
         try:

@@ -70,7 +70,7 @@ def send(notification_ids: list[int]) -> int:
                 [row],
                 sender,
             )
-            connections.send(message, sender)
+            connections.send(message, sender, user.pk)
         except Exception:  # SMTP errors, timeouts, a provider backend's own exceptions
             log.exception("critical email of notification %s failed; falling back to the immediate schedule", row.pk)
             Notification.objects.filter(pk=row.pk, email_sent_on=now).update(email_sent_on=None)

@@ -182,7 +182,7 @@ def send_rows(recipient: Recipient, cadence: Cadence, rows: list[Notification], 
     done: list[int] = []
     try:
         for sender, message, part in messages:
-            connections.send(message, sender)
+            connections.send(message, sender, recipient.user_id)
             done += [row.pk for row in part]
     except Exception:
         if done:

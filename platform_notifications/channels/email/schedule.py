@@ -2,10 +2,11 @@
 
 Set-based like the notification insert: per cadence group, the users travel as one JSON document the database
 expands, and one conflict-safe ``INSERT ... SELECT`` opens a schedule for each user without one still ahead.
-Delivery times are computed in Python once per cadence and timezone (DST rules live in ``zoneinfo``, not in
-SQL): a digest group first reads the distinct timezones of its uncovered users, then the INSERT picks each
-user's instant with a ``CASE`` on the timezone. Queries per chunk: one per immediate group, two per digest
-group, whatever the chunk size. Delivery tasks are queued only after the transaction commits.
+Delivery times are computed in Python once per cadence, timezone and digest frequency (DST rules live in
+``zoneinfo``, not in SQL): a digest group first reads the distinct (timezone, frequency) pairs of its uncovered
+users, then the INSERT picks each user's instant with a ``CASE`` on the pair. Queries per chunk: one per
+immediate group, two per digest group, whatever the chunk size. Delivery tasks are queued only after the
+transaction commits.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from platform_notifications.channels.base import ChunkDelivery
 from platform_notifications.channels.email import locale
-from platform_notifications.channels.email.times import buffer_close, next_delivery, zone
-from platform_notifications.config.enums import Cadence
+from platform_notifications.channels.email.times import buffer_close, frequency, next_delivery, zone
+from platform_notifications.config.enums import Cadence, DigestFrequency
 from platform_notifications.core import queue
-from platform_notifications.models import DigestSchedule
+from platform_notifications.models import DigestSchedule, UserNotificationSettings
+from platform_notifications.preferences.attention import HELD_NOTE
 
 log = logging.getLogger(__name__)
 
@@ -81,35 +83,52 @@ def schedule_users(cadence: Cadence, user_ids: set[int], now: datetime) -> set[I
         join = (f"CROSS JOIN ({slots}) AS i", [_db_time(when) for when in whens])
         inserted = _insert(cadence, document, now, ("i.t", []), join)
         return {(cadence, when) for when in whens} if inserted else set()
-    zones = _uncovered_zones(cadence, document, now, zone_sql)
-    if not zones:
+    pairs = _uncovered_clocks(cadence, document, now, zone_sql)
+    if not pairs:
         return set()
-    # One computation per zone present in the chunk, not per user.
+    # One computation per (zone, digest frequency) present in the chunk, not per user.
     default = next_delivery(cadence, zone(None), now)
-    times = {name: next_delivery(cadence, zone(name), now) for name in zones if name}
-    # Zones whose instant is the default one (UTC, its aliases, invalid names) take the ELSE branch.
-    named = sorted((name, when) for name, when in times.items() if when != default)
+    times = {pair: next_delivery(cadence, zone(pair[0]), now, frequency(pair[1])) for pair in pairs}
+    # Users whose instant is the default one (UTC, its aliases, invalid names, no frequency) take the ELSE branch.
+    named = sorted((pair, when) for pair, when in times.items() if when != default)
+    joins = f"{zone_sql[0]} {_frequency_join()}"
     if named:
-        branches = " ".join("WHEN %s THEN %s" for _ in named)
-        when_sql = (f"CASE {zone_sql[1]} {branches} ELSE %s END", [v for n, w in named for v in (n, _db_time(w))])
-        when_sql[1].append(_db_time(default))
-        join = (zone_sql[0], [])
+        zone_expr, freq_expr = _clock_exprs(zone_sql)
+        branches = " ".join(f"WHEN {zone_expr} = %s AND {freq_expr} = %s THEN %s" for _ in named)
+        params = [v for (name, freq), when in named for v in (name, freq, _db_time(when))]
+        when_sql = (f"CASE {branches} ELSE %s END", [*params, _db_time(default)])
+        join = (joins, [])
     else:
         when_sql, join = ("%s", [_db_time(default)]), ("", [])
     _insert(cadence, document, now, when_sql, join)
-    return {(cadence, when) for when in (*times.values(), *([default] if "" in zones else []))}
+    return {(cadence, when) for when in times.values()}
 
 
-def _uncovered_zones(cadence: Cadence, document: str, now: datetime, zone_sql: tuple[str, str]) -> set[str]:
-    """The distinct timezone names of the group's users that need a schedule ('' for none set)."""
-    joins, expression = zone_sql
+def _frequency_join() -> str:
+    """The join that brings each user's digest frequency (alias ``fq``; no settings row: the default)."""
+    table = _q(UserNotificationSettings._meta.db_table)
+    return f"LEFT JOIN {table} fq ON fq.{_q('user_id')} = r.u"
+
+
+def _clock_exprs(zone_sql: tuple[str, str]) -> tuple[str, str]:
+    """SQL for a user's zone name ('' for none) and digest frequency ('default' for none)."""
+    return f"COALESCE({zone_sql[1]}, '')", f"COALESCE(fq.{_q('digest_frequency')}, '{DigestFrequency.DEFAULT}')"
+
+
+def _uncovered_clocks(cadence: Cadence, document: str, now: datetime, zone_sql: tuple[str, str]) -> set[Clock]:
+    """The distinct (time zone name, digest frequency) of the group's users that need a schedule."""
+    zone_expr, freq_expr = _clock_exprs(zone_sql)
     sql = (
-        f"SELECT DISTINCT {expression} FROM {_USERS[connection.vendor]} "  # noqa: S608 (quoted names only)
-        f"{joins} WHERE {_uncovered_sql()}"
+        f"SELECT DISTINCT {zone_expr}, {freq_expr} FROM {_USERS[connection.vendor]} "  # noqa: S608 (quoted names)
+        f"{zone_sql[0]} {_frequency_join()} WHERE {_uncovered_sql()}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [document, *_uncovered_params(cadence, now)])
-        return {name or "" for (name,) in cursor.fetchall()}
+        return {(name or "", freq or DigestFrequency.DEFAULT.value) for name, freq in cursor.fetchall()}
+
+
+#: A user's (time zone name, digest frequency name): what their digest instant depends on.
+Clock = tuple[str, str]
 
 
 def _insert(cadence: Cadence, document: str, now: datetime, when: _Sql, join: _Sql) -> int:
@@ -176,16 +195,68 @@ def _schedule_users_orm(cadence: Cadence, user_ids: set[int], now: datetime) -> 
     )
     wanted = user_ids - covered
     zones = locale.time_zones(wanted)
+    chosen = frequencies(wanted) if cadence != Cadence.IMMEDIATELY else {}
     rows = []
     for uid in sorted(wanted):
         if cadence == Cadence.IMMEDIATELY:
             close = buffer_close(now)
             whens = [now, close] if close else [now]
         else:
-            whens = [next_delivery(cadence, zone(zones.get(uid)), now)]
+            whens = [next_delivery(cadence, zone(zones.get(uid)), now, frequency(chosen.get(uid)))]
         rows += [DigestSchedule(user_id=uid, cadence=cadence, delivery_time=when, created=now) for when in whens]
     DigestSchedule.objects.bulk_create(rows, ignore_conflicts=True)
     return {(cadence, row.delivery_time) for row in rows}
+
+
+def frequencies(user_ids: Iterable[int]) -> dict[int, str]:
+    """``{user id: digest frequency}`` of the users that chose one (one query)."""
+    return dict(
+        UserNotificationSettings.objects.filter(user_id__in=list(user_ids))
+        .exclude(digest_frequency=DigestFrequency.DEFAULT)
+        .values_list("user_id", "digest_frequency")
+    )
+
+
+def reschedule_user(user_id: int) -> set[Instant]:
+    """After a change of the user's time zone or digest frequency: move their open digests to the new clock.
+
+    Only pending schedules still ahead, neither held (``channels.email.hold`` owns those) nor waiting for a retry,
+    are moved; a moved schedule keeps collecting every unsent row up to its (new) delivery time, so nothing is
+    lost or sent twice. The message of the old instant then finds nothing to claim. If the user already has a
+    schedule at the new instant, that one carries the rows and the moved one is closed as empty.
+    """
+    now = timezone.now()
+    movable = list(
+        DigestSchedule.objects.filter(
+            user_id=user_id,
+            cadence__in=(Cadence.DAILY, Cadence.WEEKLY),
+            state=DigestSchedule.State.PENDING,
+            delivery_time__gt=now,
+            retry_at__isnull=True,
+        )
+        .exclude(last_error__startswith=HELD_NOTE)
+        .values_list("pk", "cadence", "delivery_time")
+    )
+    if not movable:
+        return set()
+    name = locale.time_zones([user_id]).get(user_id)
+    chosen = frequency(frequencies([user_id]).get(user_id))
+    instants: set[Instant] = set()
+    for pk, cadence, when in movable:
+        new = next_delivery(Cadence(cadence), zone(name), now, chosen)
+        if new == when:
+            continue
+        mine = DigestSchedule.objects.filter(pk=pk, state=DigestSchedule.State.PENDING)
+        try:
+            with transaction.atomic():
+                mine.update(delivery_time=new)
+        except IntegrityError:
+            mine.update(state=DigestSchedule.State.EMPTY, last_error="moved to a new clock: merged")
+            continue
+        instants.add((Cadence(cadence), new))
+    if instants:
+        transaction.on_commit(lambda: queue_instants(instants))
+    return instants
 
 
 def instant_task_id(cadence: Cadence | str, when: datetime) -> str:

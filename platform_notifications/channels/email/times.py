@@ -1,5 +1,9 @@
 """Delivery instants: the next daily or weekly delivery time in a user's own timezone, stored in UTC.
 
+The clock is the operator's (Open edX's ``NOTIFICATION_*_DIGEST_DELIVERY_*`` settings) unless the user chose a
+digest frequency (``DigestFrequency``): a daily one sets the Daily digest's local time (07:00, 18:00 or both), a
+weekly one the Weekly digest's day at 07:00. A frequency of the other family leaves a cadence at the operator's.
+
 Wall-clock times that do not exist (the spring-forward gap) or exist twice (the autumn fold) are resolved
 the way ``zoneinfo`` does with ``fold=0``: a time in the gap is read with the offset before the change
 (02:30 becomes 03:30 daylight time), a repeated time takes its first occurrence.
@@ -12,7 +16,18 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from platform_notifications.config.bounds import bounded
-from platform_notifications.config.enums import Cadence
+from platform_notifications.config.enums import Cadence, DigestFrequency
+
+MORNING, EVENING = time(7, 0), time(18, 0)
+#: The local clocks of each chosen frequency: (cadence it sets, weekday or None, times of day).
+FREQUENCY_CLOCKS: dict[DigestFrequency, tuple[Cadence, int | None, tuple[time, ...]]] = {
+    DigestFrequency.DAILY_MORNING: (Cadence.DAILY, None, (MORNING,)),
+    DigestFrequency.DAILY_EVENING: (Cadence.DAILY, None, (EVENING,)),
+    DigestFrequency.TWICE_DAILY: (Cadence.DAILY, None, (MORNING, EVENING)),
+    DigestFrequency.WEEKLY_FRIDAY: (Cadence.WEEKLY, 4, (MORNING,)),
+    DigestFrequency.WEEKLY_SATURDAY: (Cadence.WEEKLY, 5, (MORNING,)),
+    DigestFrequency.WEEKLY_SUNDAY: (Cadence.WEEKLY, 6, (MORNING,)),
+}
 
 
 @lru_cache(maxsize=512)
@@ -48,10 +63,35 @@ def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
-def next_delivery(cadence: Cadence, tz: ZoneInfo, now: datetime) -> datetime:
-    """The first delivery instant of ``cadence`` strictly after ``now`` in zone ``tz``, as an aware UTC datetime."""
+def frequency(name: str | None) -> DigestFrequency:
+    """A stored frequency name as the enum; empty or unknown names are the operator's default."""
+    try:
+        return DigestFrequency(name or DigestFrequency.DEFAULT)
+    except ValueError:
+        return DigestFrequency.DEFAULT
+
+
+def clocks(cadence: Cadence, chosen: DigestFrequency = DigestFrequency.DEFAULT) -> tuple[int | None, tuple[time, ...]]:
+    """(weekday or None, local times of day) of ``cadence``'s delivery for a user who chose ``chosen``."""
+    own = FREQUENCY_CLOCKS.get(chosen)
+    if own and own[0] == cadence:
+        return own[1], own[2]
     weekday, hour, minute = delivery_clock(cadence)
-    clock = time(hour, minute)
+    return weekday, (time(hour, minute),)
+
+
+def next_delivery(
+    cadence: Cadence, tz: ZoneInfo, now: datetime, chosen: DigestFrequency = DigestFrequency.DEFAULT
+) -> datetime:
+    """The first delivery instant of ``cadence`` strictly after ``now`` in zone ``tz``, as an aware UTC datetime.
+
+    ``chosen`` is the user's digest frequency; with two clocks a day (``twice_daily``) the earlier one ahead wins.
+    """
+    weekday, times = clocks(cadence, chosen)
+    return min(_next_at(weekday, clock, tz, now) for clock in times)
+
+
+def _next_at(weekday: int | None, clock: time, tz: ZoneInfo, now: datetime) -> datetime:
     today = now.astimezone(tz).date()
     if weekday is None:
         candidate = _at(today, clock, tz)

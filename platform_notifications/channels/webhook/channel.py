@@ -93,6 +93,9 @@ class _EndpointChannel(OutboundChannel):
         endpoints = self._resolve(items)
         session = http.guarded_session()
         checked: set[str] = set()
+        bounds = http.post_bounds()
+        self._signers: dict[str, Webhook] = {}
+        self._bodies: dict[tuple, bytes] = {}
         outcomes = []
         for item in items:
             pk = item.attempt.pk
@@ -101,7 +104,7 @@ class _EndpointChannel(OutboundChannel):
                 continue
             url, secret = endpoints[item.attempt.target]
             body, headers = self._request(item, url, secret)
-            answer = http.post(session, url, body, headers, checked)
+            answer = http.post(session, url, body, headers, checked, bounds)
             if answer.status is not None and 200 <= answer.status < 300:
                 outcomes.append(Outcome.ok(pk, headers.get("webhook-id", "")))
             elif answer.retryable:
@@ -178,7 +181,11 @@ class WebhookChannel(_EndpointChannel):
         headers = {"content-type": "application/json", "webhook-id": msg_id,
                    "webhook-timestamp": str(int(now.timestamp()))}  # fmt: skip
         if secret:
-            headers["webhook-signature"] = Webhook(secret).sign(msg_id, now, body)
+            signers = self.__dict__.setdefault("_signers", {})
+            signer = signers.get(secret)
+            if signer is None:  # one per endpoint secret and batch: decoding the key is not free
+                signer = signers[secret] = Webhook(secret)
+            headers["webhook-signature"] = signer.sign(msg_id, now, body)
         return body.encode(), headers
 
 
@@ -229,4 +236,11 @@ class SlackChannel(_EndpointChannel):
         return entries[index] if index < len(entries) else None
 
     def _request(self, item: Item, url: str, secret: str) -> tuple[bytes, dict[str, str]]:
-        return json.dumps(slack_blocks(item.message)).encode(), {"content-type": "application/json"}
+        message = item.message
+        # The rows of one notification share their Block Kit body: it is built once per batch.
+        key = (message.title, message.body, message.url, message.level, tuple(message.links.items()))
+        bodies = self.__dict__.setdefault("_bodies", {})
+        body = bodies.get(key)
+        if body is None:
+            body = bodies[key] = json.dumps(slack_blocks(message)).encode()
+        return body, {"content-type": "application/json"}

@@ -64,16 +64,29 @@ class Response:
         return self.status == 429 or self.status >= 500
 
 
+def post_bounds() -> tuple[float, float, int]:
+    """(connect timeout, total timeout, response size limit) from the settings; read once per send batch."""
+    return (
+        float(get_setting("NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT")),
+        float(get_setting("NOTIFICATIONS_WEBHOOK_TOTAL_TIMEOUT")),
+        int(get_setting("NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES")),
+    )
+
+
 def post(
-    session: requests.Session, url: str, body: bytes, headers: dict[str, str], checked: set[str] | None = None
+    session: requests.Session,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    checked: set[str] | None = None,
+    bounds: tuple[float, float, int] | None = None,
 ) -> Response:
     """POST ``body``; never raises. The response is read up to the size limit within the total timeout.
 
     ``checked``: URLs already resolved and checked in this batch (the connection itself is checked every time).
+    ``bounds``: ``post_bounds()`` read by the caller once for many posts.
     """
-    connect = float(get_setting("NOTIFICATIONS_WEBHOOK_CONNECT_TIMEOUT"))
-    total = float(get_setting("NOTIFICATIONS_WEBHOOK_TOTAL_TIMEOUT"))
-    limit = int(get_setting("NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES"))
+    connect, total, limit = bounds or post_bounds()
     deadline = time.monotonic() + total
     try:
         if checked is None or url not in checked:
