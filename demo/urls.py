@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from demo.views import account, alerts, auth, course, forum, outbox
+from demo.views import account, alerts, auth, course, forum, inbox, outbox
 
 app_name = "demo"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
     path("grading/", course.grading, name="grading"),
     path("account/notifications/", account.preferences, name="preferences"),
     path("account/digest/", account.digest, name="digest"),
+    path("account/settings/", account.settings_page, name="settings"),
+    path("notifications/", inbox.inbox, name="inbox"),
     path("outbox/", outbox.outbox, name="outbox"),
     path("alerts/", alerts.alerts, name="alerts"),
     path("approvals/", alerts.approvals, name="approvals"),

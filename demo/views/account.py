@@ -1,6 +1,8 @@
-"""Account pages: the notification preferences matrix, the digest preview and the timezone form."""
+"""Account pages: the notification preferences matrix, the settings page, the digest preview and its time zone."""
 
 from __future__ import annotations
+
+from zoneinfo import available_timezones
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,14 +13,44 @@ from django.shortcuts import redirect, render
 from demo.digest_preview import preview, user_zone
 from demo.forms import TimezoneForm
 from platform_notifications.channels.email import schedule
+from platform_notifications.config.bounds import bounded
+from platform_notifications.config.kinds import Level
 from platform_notifications.models import UserNotificationSettings
+
+#: The do-not-disturb choices of the settings page (the user-settings API's durations).
+DND_CHOICES = [
+    ("1h", "For 1 hour"),
+    ("8h", "For 8 hours"),
+    ("1d", "For 1 day"),
+    ("1w", "For 1 week"),
+    ("1m", "For 1 month (4 weeks)"),
+    ("forever", "Until I turn it off"),
+]
+LEVEL_CHANNELS = [
+    ("web", "In the tray and the badge"),
+    ("email", "By email"),
+    ("push", "On my devices (push)"),
+]
 
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     # The matrix is drawn by preferences.js from GET v3/configurations/ and saved with PUT, like the
     # Open edX account front end, so the page exercises exactly the API real clients use.
-    return render(request, "demo/preferences.html")
+    minutes = bounded("NOTIFICATION_IMMEDIATE_EMAIL_BUFFER_MINUTES")
+    return render(request, "demo/preferences.html", {"buffer_minutes": minutes})
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    # Drawn and saved by settings.js through GET|PATCH user-settings/, one change per request.
+    context = {
+        "dnd_choices": DND_CHOICES,
+        "levels": [(level.name, level.name.title()) for level in Level],
+        "level_channels": LEVEL_CHANNELS,
+        "timezones": sorted(available_timezones()),
+    }
+    return render(request, "demo/settings.html", context)
 
 
 @login_required

@@ -11,7 +11,7 @@ from platform_notifications.channels.webhook import views as webhook_views
 from platform_notifications.channels.webpush import views as webpush_views
 from platform_notifications.inbox import actions as extra_views
 from platform_notifications.inbox import archive as archive_views
-from platform_notifications.inbox import kinds_views, mute, stream
+from platform_notifications.inbox import bulk, kinds_views, mute, stream
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.operations.views import HealthView
 from platform_notifications.preferences import views as preference_views
@@ -29,6 +29,7 @@ urlpatterns = [
     # Beyond Open edX.
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
+    path("bulk/", bulk.BulkView.as_view(), name="notification-bulk"),
     path("<str:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
     path("<str:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
     path("<str:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),

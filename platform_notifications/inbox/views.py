@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -12,6 +12,8 @@ from platform_notifications.api.base import ApiView, enabled_app_names, known_ap
 from platform_notifications.api.errors import TrayError, TrayNotFound
 from platform_notifications.config import toggles
 from platform_notifications.config.bounds import bounded
+from platform_notifications.config.kinds import Level
+from platform_notifications.config.kinds import registry as kinds
 from platform_notifications.inbox import counts, live
 from platform_notifications.inbox.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, TrayPagination
 from platform_notifications.models import Notification
@@ -112,6 +114,37 @@ PAGE_SIZE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}
 COURSE_ID_MAX_LENGTH = 255
 #: No C0 or C1 control character (PostgreSQL refuses NUL in text; no course id holds one).
 COURSE_ID_SCHEMA = {"type": "string", "maxLength": COURSE_ID_MAX_LENGTH, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+#: The inbox page's search box: a few words, not a document.
+SEARCH_MAX_LENGTH = 200
+SEARCH_SCHEMA = {"type": "string", "maxLength": SEARCH_MAX_LENGTH, "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$"}
+LEVELS = [level.value for level in Level]
+
+
+def has_control_characters(value: str) -> bool:
+    # PostgreSQL refuses NUL in text parameters; no course id, kind or search holds control characters anyway.
+    return any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in value)
+
+
+def kind_filter(kind: str) -> Q:
+    """Rows of ``kind`` (``"app.type"``, a registered kind or a configured type); an unknown kind is a 400."""
+    info = kinds.get(kind) if len(kind) <= 64 and not has_control_characters(kind) else None
+    if info is None:
+        raise TrayError("kind: unknown kind (a dotted name such as 'discussion.new_response')")
+    return Q(app_name=info.app, notification_type=info.type_name)
+
+
+def search_filter(text: str) -> Q:
+    """Rows whose title, body or template context contains ``text`` (case-insensitive).
+
+    Template types (the Open edX ones) keep their words in ``content_context``, free-text kinds in
+    ``title`` and ``body``; the context is matched as its JSON text. A scan of the user's rows (uses index
+    (user, created) to find them): the inbox is one user's, bounded by ``NOTIFICATIONS_EXPIRY``.
+    """
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise TrayError(f"q: at most {SEARCH_MAX_LENGTH} characters")
+    if has_control_characters(text):
+        raise TrayError("q contains invalid characters")
+    return Q(title__icontains=text) | Q(body__icontains=text) | Q(content_context__icontains=text)
 
 
 @extend_schema(
@@ -125,6 +158,9 @@ COURSE_ID_SCHEMA = {"type": "string", "maxLength": COURSE_ID_MAX_LENGTH, "patter
         OpenApiParameter("course_id", COURSE_ID_SCHEMA, description="Only this course's notifications"),
         OpenApiParameter("archived", str, enum=["true", "false"], description="true: only archived (default false)"),
         OpenApiParameter("scope", str, description="Only this scope's notifications"),
+        OpenApiParameter("kind", str, description='Only this kind ("app.type", e.g. "discussion.new_response")'),
+        OpenApiParameter("level", str, enum=LEVELS, description="Only this level"),
+        OpenApiParameter("q", SEARCH_SCHEMA, description="Text search over title, body and context (ignores case)"),
     ],
     responses={200: s.NotificationSerializer(many=True), **ERRORS},
 )
@@ -144,9 +180,16 @@ class NotificationListView(ApiView, ListAPIView):
         course_id = params.get("course_id")
         if course_id is not None and len(course_id) > COURSE_ID_MAX_LENGTH:
             raise TrayError("course_id is too long")
-        if course_id is not None and any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in course_id):
-            # PostgreSQL refuses NUL in text parameters; no course id holds control characters anyway.
+        if course_id is not None and has_control_characters(course_id):
             raise TrayError("course_id contains invalid characters")
+        # Unlike app_name (where the tray sends an empty value for all apps), an empty kind or level is a 400.
+        kind = params.get("kind")
+        only_kind = kind_filter(kind) if kind is not None else None
+        level = params.get("level")
+        if level is not None and level not in LEVELS:
+            raise TrayError(f"level must be one of {', '.join(LEVELS)}")
+        text = params.get("q", "").strip()
+        matching = search_filter(text) if text else None
         archived = params.get("archived", "false")
         if archived not in BOOLEAN_VALUES:
             raise TrayError("archived must be true or false")
@@ -165,6 +208,12 @@ class NotificationListView(ApiView, ListAPIView):
             rows = rows.filter(last_read__isnull=BOOLEAN_VALUES[unread])
         if course_id is not None:
             rows = rows.filter(course_id=course_id)
+        if only_kind is not None:
+            rows = rows.filter(only_kind)
+        if level is not None:
+            rows = rows.filter(level=level)
+        if matching is not None:
+            rows = rows.filter(matching)
         return rows
 
 

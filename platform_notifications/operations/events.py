@@ -73,8 +73,9 @@ def generated(request: Any, created: int, grouped: int) -> None:
 
 
 def read(user: Any, rows: Any) -> None:
-    """One notification marked read by its user (``rows``: a queryset of that one row)."""
-    for row in rows.only("id", "course_id", "app_name", "notification_type", "content_context"):
+    """Notifications marked read by their user (``rows``: a queryset of those rows, one event each)."""
+    # Every field ``content`` reads, so that no row loads a deferred field on its own.
+    for row in rows.only("id", "course_id", "app_name", "notification_type", "content_context", "title", "body"):
         emit(
             NOTIFICATION_READ,
             {

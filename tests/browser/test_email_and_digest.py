@@ -36,8 +36,21 @@ def test_immediate_email_reaches_the_outbox(clean_slate, login):
     expect(mail).to_contain_text("ben@example.com")
     frame = ben.frame_locator("article.mail iframe").first
     expect(frame.locator("body")).to_contain_text("Ana Silva replied to your post Introduce yourself")
-    assert mail.locator("iframe").get_attribute("sandbox") == ""
+    # No scripts, forms or same-origin access inside the frame; links open in a new tab that escapes the sandbox.
+    assert mail.locator("iframe").get_attribute("sandbox") == "allow-popups allow-popups-to-escape-sandbox"
     screenshot(ben, "07-outbox")
+    with ben.context.expect_page() as opened:
+        frame.get_by_role("link", name="Unsubscribe", exact=True).click()
+    unsubscribe = opened.value
+    expect(unsubscribe.get_by_role("heading", name="Unsubscribe")).to_be_visible()
+    expect(unsubscribe.locator("body")).to_contain_text("Someone replied to your post")
+    expect(unsubscribe.locator("body")).to_contain_text("The notifications themselves still appear on the site")
+    # Outside the sandbox the page's form works.
+    unsubscribe.get_by_role("button", name="Unsubscribe").click()
+    expect(unsubscribe.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
+    data = ben.request.get("/api/notifications/v3/configurations/").json()["data"]
+    assert data["discussion"]["notification_types"]["grouped_notification"]["email"] is False
+    unsubscribe.close()
 
 
 def test_digest_preview_in_the_users_timezone(clean_slate, login):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -32,14 +34,17 @@ def test_tray_with_keyboard_only(clean_slate, login):
     chloe.keyboard.press("Enter")
     expect(chloe.locator("#pn-tray")).to_be_visible()
     expect(chloe.locator("#pn-bell-button")).to_have_attribute("aria-expanded", "true")
-    # Focus lands on the selected tab; arrows move between tabs (roving tabindex).
+    # Focus lands on the selected tab, "All" (it opens there); arrows move between tabs (roving tabindex).
+    all_tab = chloe.get_by_role("tab", name=re.compile("^All"))
+    expect(all_tab).to_be_focused()
+    chloe.keyboard.press("ArrowRight")
     discussion = chloe.get_by_role("tab", name="Discussion")
     expect(discussion).to_be_focused()
     chloe.keyboard.press("ArrowRight")
     updates = chloe.get_by_role("tab", name="Updates")
     expect(updates).to_be_focused()
     expect(updates).to_have_attribute("aria-selected", "true")
-    expect(discussion).to_have_attribute("tabindex", "-1")
+    expect(all_tab).to_have_attribute("tabindex", "-1")
     item = chloe.locator(".pn-item").first
     expect(item).to_contain_text("Course update: Week 2 is open")
     chloe.keyboard.press("End")
@@ -48,7 +53,8 @@ def test_tray_with_keyboard_only(clean_slate, login):
     chloe.keyboard.press("ArrowLeft")
     expect(chloe.get_by_role("tab", name="Approvals")).to_be_focused()
     chloe.keyboard.press("Home")
-    expect(discussion).to_be_focused()
+    expect(all_tab).to_be_focused()
+    chloe.keyboard.press("ArrowRight")
     chloe.keyboard.press("ArrowRight")
     expect(updates).to_be_focused()
     chloe.keyboard.press("ArrowDown")
@@ -58,9 +64,9 @@ def test_tray_with_keyboard_only(clean_slate, login):
     chloe.keyboard.press("Escape")
     expect(chloe.locator("#pn-tray")).to_be_hidden()
     expect(chloe.locator("#pn-bell-button")).to_be_focused()
-    # Enter on an item marks it read and follows its link.
+    # Enter reopens it, on "All" again; Enter on an item marks it read and follows its link.
     chloe.keyboard.press("Enter")
-    expect(updates).to_be_focused()
+    expect(all_tab).to_be_focused()
     chloe.keyboard.press("ArrowDown")
     expect(item.locator("a")).to_be_focused()
     chloe.keyboard.press("Enter")

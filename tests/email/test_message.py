@@ -128,3 +128,16 @@ def test_message_in_the_users_language(email_on):
 def test_message_in_the_default_language_without_a_choice():
     row = NotificationFactory()
     assert '<html lang="en">' in html_of(compose(Recipient(row.user_id, "a@example.com", ""), Cadence.DAILY, [row]))
+
+
+@pytest.mark.usefixtures("site")
+@pytest.mark.parametrize("cadence", [Cadence.IMMEDIATELY, Cadence.DAILY])
+def test_view_all_links_to_the_notifications_page(cadence):
+    user = UserFactory()
+    message = compose(Recipient(user.pk, user.email, ""), cadence, [NotificationFactory(user=user)])
+    assert (
+        '<a href="https://lms.example.com/notifications/" style="color:#0a3055;">View all notifications</a>'
+        in html_of(message)
+    )
+    assert "View all notifications: https://lms.example.com/notifications/" in message.body
+    # The demo platform serves that page: tests/browser/test_inbox_and_settings.py.

@@ -186,3 +186,40 @@ def test_a_project_template_override_wins_over_the_package_copy(client, tmp_path
     response = client.get(url(make_token(user.pk, Scope.everything())))
     assert response.status_code == 200
     assert b"Our own unsubscribe page" in response.content
+
+
+@pytest.mark.parametrize(
+    ("scope", "says"),
+    [
+        (
+            Scope.of_type("ora_grade_assigned"),
+            [
+                "Stop receiving emails about “Your grade on an assessment” (Grades and assessment reminders)?",
+                "This stops these emails only, sent at once or in daily and weekly digests alike.",
+            ],
+        ),
+        (
+            Scope.of_type("new_response"),
+            [
+                "Someone replied to your post",
+                "Your response was endorsed",
+                "(Activity in the course discussion forums)?",
+            ],
+        ),
+        (Scope.app("updates"), ["Stop receiving notification emails about: Announcements from the course team?"]),
+        (
+            Scope.everything(),
+            ["Stop receiving all notification emails?", "for every kind of notification (ones added later included)"],
+        ),
+    ],
+)
+def test_the_page_says_exactly_what_it_stops(client, scope, says):
+    user = UserFactory()
+    token = make_token(user.pk, scope)
+    confirm = client.get(url(token)).content.decode()
+    for text in says:
+        assert text in confirm
+    assert "still appear on the site" in confirm
+    assert "ora_grade_assigned" not in confirm and "new_response" not in confirm
+    done = client.post(url(token), ONE_CLICK).content.decode()
+    assert "You will no longer receive" in done and "still appear on the site" in done

@@ -1,6 +1,8 @@
 /* The preferences matrix of the account settings page: one table per app, a row per type (the app's bundled
    types as one row), columns web, email, push and email cadence. Drawn from GET v3/configurations/; every
-   change is one PUT with X-CSRFToken. Channels the configuration locks are shown disabled. */
+   change is one PUT with X-CSRFToken, followed by a visible "Saved: ..." (or the error) while the control
+   keeps the keyboard focus. Channels the configuration locks are shown disabled. Rows are named by the
+   configuration's display names (``info``), never by raw type names. */
 (function () {
   "use strict";
   var root = document.getElementById("pn-preferences");
@@ -15,7 +17,12 @@
     var words = name.replace(/_/g, " ");
     return words.charAt(0).toUpperCase() + words.slice(1);
   }
-  function rowLabel(app, type) { return type === BUNDLED ? "All other " + app + " activity" : humanise(type); }
+  // The configuration's display name of the type (its ``info``); the bundled row stands for the app's activity.
+  var names = {};
+  function rowLabel(app, type) {
+    if (type === BUNDLED) return "All other " + app + " activity";
+    return names[app + "/" + type] || humanise(type);
+  }
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
@@ -32,7 +39,8 @@
   }
 
   function save(body, what, control, previous) {
-    control.disabled = true;
+    // Busy, not disabled: disabling the focused control would send the keyboard focus back to the page.
+    control.setAttribute("aria-busy", "true");
     status.textContent = "Saving…";
     return window.pnApi.send("PUT", api, body).then(function (data) {
       showError("");
@@ -42,7 +50,7 @@
       previous();
       status.textContent = "";
       showError(errorText(error));
-    }).then(function (value) { control.disabled = false; return value; });
+    }).then(function (value) { control.removeAttribute("aria-busy"); return value; });
   }
 
   function render(data) {
@@ -62,16 +70,17 @@
       var head = el("tr");
       head.appendChild(el("th", { scope: "col" }, "Notification"));
       channels.forEach(function (c) { head.appendChild(el("th", { scope: "col" }, humanise(c))); });
-      if (data.show_email_preferences) head.appendChild(el("th", { scope: "col" }, "Email cadence"));
+      if (data.show_email_preferences) head.appendChild(el("th", { scope: "col" }, "Cadence"));
       table.appendChild(el("thead")).appendChild(head);
       var body = table.appendChild(el("tbody"));
       var locked = appData.non_editable || {};
       Object.keys(appData.notification_types || {}).forEach(function (type) {
         var prefs = appData.notification_types[type], lockedHere = locked[type] || [];
+        if (type !== BUNDLED && prefs.info) names[app + "/" + type] = prefs.info;
         var tr = el("tr", { "data-type": type });
         var th = el("th", { scope: "row" });
         th.appendChild(el("span", { "class": "pref-name" }, rowLabel(app, type)));
-        if (prefs.info) th.appendChild(el("span", { "class": "pref-info" }, prefs.info));
+        if (type === BUNDLED && prefs.info) th.appendChild(el("span", { "class": "pref-info" }, prefs.info));
         tr.appendChild(th);
         var cadence = null;
         channels.forEach(function (channel) {
@@ -99,6 +108,7 @@
           var td = el("td");
           cadence = el("select", { id: "pref-" + app + "-" + type + "-cadence", "data-channel": "email_cadence" });
           cadence.setAttribute("aria-label", "Email cadence for " + rowLabel(app, type));
+          if (document.getElementById("pn-cadence-help")) cadence.setAttribute("aria-describedby", "pn-cadence-help");
           CADENCES.forEach(function (c) { cadence.appendChild(el("option", { value: c }, c)); });
           cadence.value = prefs.email_cadence;
           if (lockedHere.indexOf("email") >= 0 || !appData.enabled) { cadence.disabled = true; cadence.dataset.locked = "true"; }

@@ -1,8 +1,9 @@
 /* The notification bell and tray. Live over GET stream/ (server-sent events) where the server streams, else
-   polls GET count/ every few seconds (no reload); shows a tab per app
-   (from count_by_app_name), lists an app's notifications newest first with unread markers, marks one read
-   on click and all read on request, loads more pages, and marks the open tab seen. Keyboard: arrow keys
-   move between tabs and between items, Escape closes and returns focus to the bell. */
+   polls GET count/ every few seconds (no reload); shows an "All" tab and then a tab per app (from count_by_app_name), opens on "All" (the newest activity first), lists
+   notifications newest first with unread markers, marks one read on click and all read on request, loads
+   more pages, marks the open tab seen, offers mute and unmute of each item's thread, and keeps the unseen
+   count in the page title. Keyboard: arrow keys move between tabs and between items, Escape closes and
+   returns focus to the bell. */
 (function () {
   "use strict";
   var root = document.getElementById("pn-bell");
@@ -15,8 +16,9 @@
   var more = $("pn-more"), markAll = $("pn-mark-all"), errorBox = $("pn-error");
   var state = { counts: {}, total: null, active: null, page: 0, hasNext: false, open: false };
   var pending = Promise.resolve(); // the list load in flight; focus moves wait for it
+  var ALL = "all"; // the tab of every app (not an app name: app names are sent back to the API)
 
-  function label(app) { return app.charAt(0).toUpperCase() + app.slice(1); }
+  function label(app) { return app === ALL ? "All" : app.charAt(0).toUpperCase() + app.slice(1); }
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
   function showError(message) {
@@ -31,6 +33,7 @@
     bell.setAttribute("aria-label", "Notifications, " + plural(total, "new notification"));
     if (total !== state.total) live.textContent = plural(total, "new notification");
     state.total = total;
+    showCountInTitle(total);
   }
 
   function refreshCount() {
@@ -47,14 +50,14 @@
     setCount(data.count || 0);
     renderTabs();
     // New activity in the tab being looked at: show it straight away.
-    if (state.open && state.active && (state.counts[state.active] || 0) > (previous[state.active] || 0)) {
+    if (state.open && state.active && grewIn(state.active, previous)) {
       loadList(true).then(function () { markSeen(state.active); });
     }
   }
 
   // ---- tabs -----------------------------------------------------------------------------------
   function renderTabs() {
-    var apps = Object.keys(state.counts);
+    var apps = tabNames();
     if (!state.active || apps.indexOf(state.active) < 0) state.active = apps[0] || null;
     var existing = Array.prototype.map.call(tabs.children, function (tab) { return tab.dataset.app; });
     if (existing.join() !== apps.join()) {
@@ -75,7 +78,7 @@
       });
     }
     Array.prototype.forEach.call(tabs.children, function (tab) {
-      var app = tab.dataset.app, n = state.counts[app] || 0, selected = app === state.active;
+      var app = tab.dataset.app, n = tabCount(app), selected = app === state.active;
       tab.setAttribute("aria-selected", selected ? "true" : "false");
       tab.tabIndex = selected ? 0 : -1;
       var count = tab.querySelector(".pn-tab-count");
@@ -95,7 +98,7 @@
   }
 
   tabs.addEventListener("keydown", function (event) {
-    var apps = Object.keys(state.counts), index = apps.indexOf(state.active), next = null;
+    var apps = tabNames(), index = apps.indexOf(state.active), next = null;
     if (event.key === "ArrowRight") next = apps[(index + 1) % apps.length];
     else if (event.key === "ArrowLeft") next = apps[(index - 1 + apps.length) % apps.length];
     else if (event.key === "Home") next = apps[0];
@@ -144,6 +147,7 @@
     time.dateTime = item.created;
     time.title = new Date(item.created).toLocaleString();
     time.textContent = when(item.created);
+    if (state.active === ALL) meta.appendChild(document.createTextNode(label(item.app_name) + " · "));
     if (course) meta.appendChild(document.createTextNode(course + " · "));
     if (item.level && item.level !== "info") {
       var level = document.createElement("span");
@@ -175,13 +179,15 @@
       });
       li.appendChild(bar);
     }
+    if (item.threaded) li.appendChild(muteButton(item, li));
     return li;
   }
 
   function loadList(reset) {
     if (!state.active) return Promise.resolve();
     var app = state.active, page = reset ? 1 : state.page + 1;
-    var url = api + "?app_name=" + encodeURIComponent(app) + "&page=" + page + "&page_size=10&tray_opened=true";
+    var url = api + "?app_name=" + (app === ALL ? "" : encodeURIComponent(app)) + "&page=" + page +
+      "&page_size=10&tray_opened=true";
     panel.setAttribute("aria-busy", "true");
     pending = window.pnApi.get(url).then(function (data) {
       if (app !== state.active) return; // the user switched tabs meanwhile
@@ -227,6 +233,7 @@
   }
 
   function markSeen(app) {
+    if (app === ALL) return markAllSeen();
     if (!app || !(state.counts[app] > 0)) return Promise.resolve();
     return window.pnApi.send("PUT", api + "mark-seen/" + encodeURIComponent(app) + "/").then(refreshCount)
       .catch(function () { /* seen is cosmetic; the next open retries */ });
@@ -234,9 +241,12 @@
 
   markAll.addEventListener("click", function () {
     if (!state.active) return;
-    window.pnApi.send("PATCH", api + "read/", { app_name: state.active }).then(function () {
+    var request = state.active === ALL ? window.pnApi.send("PATCH", api + "read-all/")
+      : window.pnApi.send("PATCH", api + "read/", { app_name: state.active });
+    request.then(function () {
       Array.prototype.forEach.call(list.querySelectorAll(".pn-item.unread"), setRead);
-      live.textContent = "All " + label(state.active) + " notifications marked as read";
+      live.textContent = state.active === ALL ? "All notifications marked as read"
+        : "All " + label(state.active) + " notifications marked as read";
       return refreshCount();
     }).catch(function () { showError("Could not mark all as read."); });
   });
@@ -251,6 +261,7 @@
     state.open = true;
     tray.hidden = false;
     bell.setAttribute("aria-expanded", "true");
+    state.active = ALL; // the newest activity of every app, so never an empty tab while anything is there
     renderTabs();
     if (state.active) {
       loadList(true).then(function () { markSeen(state.active); });
@@ -277,6 +288,67 @@
     if (state.open && !root.contains(event.target)) close(false);
   });
 
+  // ---- the "All" tab, the title count, muting a thread ------------------------------------------
+  function tabNames() { return [ALL].concat(Object.keys(state.counts)); }
+
+  function tabCount(app) {
+    if (app !== ALL) return state.counts[app] || 0;
+    return Object.keys(state.counts).reduce(function (sum, name) { return sum + (state.counts[name] || 0); }, 0);
+  }
+
+  function grewIn(app, previous) {
+    if (app !== ALL) return (state.counts[app] || 0) > (previous[app] || 0);
+    return Object.keys(state.counts).some(function (name) { return (state.counts[name] || 0) > (previous[name] || 0); });
+  }
+
+  function markAllSeen() {
+    // Seen is per app in the API: one call per app that has unseen rows.
+    var apps = Object.keys(state.counts).filter(function (name) { return state.counts[name] > 0; });
+    if (!apps.length) return Promise.resolve();
+    return Promise.all(apps.map(function (name) {
+      return window.pnApi.send("PUT", api + "mark-seen/" + encodeURIComponent(name) + "/");
+    })).then(refreshCount).catch(function () { /* seen is cosmetic; the next open retries */ });
+  }
+
+  function showCountInTitle(total) {
+    var bare = document.title.replace(/^\(\d+\+?\) /, "");
+    document.title = total > 0 ? "(" + (total > 99 ? "99+" : total) + ") " + bare : bare;
+  }
+
+  function mutedTag() {
+    var tag = document.createElement("span");
+    tag.className = "pn-muted-tag";
+    tag.textContent = " · Muted";
+    return tag;
+  }
+
+  function muteButton(item, li) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button pn-mute";
+    var muted = !!item.muted;
+    function show() {
+      button.textContent = muted ? "Unmute this thread" : "Mute this thread";
+      button.setAttribute("aria-pressed", muted ? "true" : "false");
+      var tag = li.querySelector(".pn-muted-tag");
+      if (muted && !tag) li.querySelector(".pn-meta").appendChild(mutedTag());
+      if (!muted && tag) tag.parentNode.removeChild(tag);
+    }
+    button.addEventListener("click", function () {
+      // The button stays where it is and keeps the focus; only its text and state change.
+      var path = api + item.id + (muted ? "/unmute/" : "/mute/");
+      window.pnApi.send("POST", path, muted ? undefined : { duration: "forever" }).then(function (data) {
+        muted = !!(data && data.muted);
+        show();
+        live.textContent = muted ? "Thread muted: its new activity will not be counted or sent to you"
+          : "Thread unmuted";
+        return refreshCount();
+      }).catch(function () { showError(muted ? "Could not unmute that thread." : "Could not mute that thread."); });
+    });
+    show();
+    return button;
+  }
+
   // ---- live updates ----------------------------------------------------------------------------
   // Under an ASGI server the stream pushes the counts, new notifications and changes made in other tabs.
   // Under WSGI it answers 204, the EventSource closes, and the tray polls count/ as before; while the
@@ -286,7 +358,7 @@
   function stopPolling() { if (poller) { window.clearInterval(poller); poller = null; } }
   function rowsOf(data) {
     if (data.ids) return data.ids.map(function (id) { return list.querySelector('.pn-item[data-id="' + id + '"]'); });
-    if (data.app_name && data.app_name !== state.active) return [];
+    if (data.app_name && state.active !== ALL && data.app_name !== state.active) return [];
     return Array.prototype.slice.call(list.querySelectorAll(".pn-item"));
   }
   function listen() {
@@ -297,7 +369,7 @@
       var item = JSON.parse(event.data);
       var old = list.querySelector('.pn-item[data-id="' + item.id + '"]');
       if (old) old.parentNode.replaceChild(renderItem(item), old);
-      else if (state.open && item.app_name === state.active) list.insertBefore(renderItem(item), list.firstChild);
+      else if (state.open && (state.active === ALL || item.app_name === state.active)) list.insertBefore(renderItem(item), list.firstChild);
       empty.hidden = list.children.length > 0;
     });
     source.addEventListener("read", function (event) {

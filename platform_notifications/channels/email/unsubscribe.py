@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from platform_notifications.channels.email.tokens import ALL, APP, TYPE, InvalidToken, Scope
-from platform_notifications.config.enums import APP_WIDE_TYPE
+from platform_notifications.config.enums import APP_WIDE_TYPE, BUNDLED_TYPE
 from platform_notifications.models import NotificationPreference, UserNotificationSettings
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ def unsubscribe(user_id: int, scope: Scope) -> None:
 
 
 def describe(scope: Scope) -> str:
-    """What the scope covers, for the confirmation page."""
+    """What the scope covers, for the confirmation page: the app and the kinds by their display names."""
     from django.utils.translation import gettext as _
 
     from platform_notifications.config import registry
@@ -53,4 +53,10 @@ def describe(scope: Scope) -> str:
     app_label = str(app.info or app.name) if app else scope.app_name
     if scope.kind == APP:
         return _("notification emails about: %(app)s") % {"app": app_label}
-    return _("emails for this kind of notification (%(app)s)") % {"app": app_label}
+    if scope.key == BUNDLED_TYPE:
+        # The bundled row stands for several types: name each, so the reader knows exactly what stops.
+        names = [str(t.info or t.name) for t in registry.types_of(scope.app_name) if t.use_app_defaults]
+        return _("emails about %(types)s (%(app)s)") % {"types": ", ".join(names), "app": app_label}
+    ntype = registry.get_type(scope.key)
+    type_label = str(ntype.info or ntype.name) if ntype else scope.key
+    return _("emails about “%(type)s” (%(app)s)") % {"type": type_label, "app": app_label}

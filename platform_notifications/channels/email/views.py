@@ -21,7 +21,7 @@ from platform_notifications.api import serializers as s
 from platform_notifications.api.base import ApiView
 from platform_notifications.channels.email import ratelimit, tokens
 from platform_notifications.channels.email.message import absolute
-from platform_notifications.channels.email.tokens import InvalidToken, read_token
+from platform_notifications.channels.email.tokens import ALL, InvalidToken, read_token
 from platform_notifications.channels.email.unsubscribe import describe, unsubscribe
 from platform_notifications.config.settings import get_setting
 from platform_notifications.operations import events
@@ -53,7 +53,8 @@ def _page(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken as error:
         return _refused(request, error)
     state = "done" if request.method == "POST" else "confirm"
-    return render(request, TEMPLATE, {"state": state, "what": describe(scope), "action": request.path})
+    context = {"state": state, "what": describe(scope), "everything": scope.kind == ALL, "action": request.path}
+    return render(request, TEMPLATE, context)
 
 
 def _refused(request: HttpRequest, error: InvalidToken) -> HttpResponse:
