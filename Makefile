@@ -12,7 +12,7 @@ SHELL := /bin/bash
 # Some machines list package indexes in pip.conf that are absent on disk; pip warns once per package about them.
 QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 
-.PHONY: run test test-services lint format bench bench-api bench-email bench-channels schema install clean
+.PHONY: run test test-services lint format bench bench-api bench-email bench-channels bench-stream bench-load schema install clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml tutorplugin/pyproject.toml $(wildcard platform_notifications/locale/*/LC_MESSAGES/*.po)
 	@echo "==> creating $(VENV) (first run only)"
@@ -59,6 +59,16 @@ bench-channels: $(STAMP)
 
 bench-api: $(STAMP)
 	$(BIN)/python -m bench.api --db all
+
+# 1,000 live-stream clients on loopback (uvicorn, aiohttp): memory per connection, creation-to-receipt latency.
+bench-stream: $(STAMP)
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python -m bench.stream
+
+# count/ under 100 locust clients against a constant view, SQLite and PostgreSQL (the bench extra: locust).
+bench-load: $(STAMP)
+	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[bench]"
+	$(BIN)/python -m bench.load --db all
 
 schema: $(STAMP)
 	$(BIN)/python -m platform_notifications.api.schema docs/openapi.yaml

@@ -1,4 +1,4 @@
-"""``make run``: migrate, seed on first start, then run a Celery worker, Celery beat and the web server.
+"""``make run``: migrate, seed on first start, then run a Celery worker, Celery beat and the web server (uvicorn).
 
 All three run as child processes in their own process group, so Ctrl-C reaches only this launcher, which
 then stops the web server, beat and the worker in that order (the worker warm-shuts down, finishing its
@@ -62,7 +62,10 @@ def commands(host: str, port: int, beat: bool) -> dict[str, list[str]]:
     if beat:
         schedule = str(settings.CELERY_BEAT_SCHEDULE_FILENAME)
         procs["beat"] = [python, "-m", "celery", "-A", "settings", "beat", "--loglevel=WARNING", "-s", schedule]
-    procs["web"] = [python, "-m", "django", "runserver", "--noreload", f"{host}:{port}"]
+    # An ASGI server, so that the live stream (server-sent events) holds no thread per open browser. Warnings
+    # only: no access log, no start-up chatter that would push the address off the screen.
+    procs["web"] = [python, "-m", "uvicorn", "settings.asgi:application", "--host", host, "--port", str(port)]
+    procs["web"] += ["--lifespan", "off", "--log-level", "warning", "--no-access-log"]
     return procs
 
 

@@ -11,7 +11,7 @@ from platform_notifications.channels.webhook import views as webhook_views
 from platform_notifications.channels.webpush import views as webpush_views
 from platform_notifications.inbox import actions as extra_views
 from platform_notifications.inbox import archive as archive_views
-from platform_notifications.inbox import bulk, kinds_views, mute
+from platform_notifications.inbox import bulk, kinds_views, mute, stream
 from platform_notifications.inbox import views as tray_views
 from platform_notifications.operations.views import HealthView
 from platform_notifications.preferences import views as preference_views
@@ -33,6 +33,7 @@ urlpatterns = [
     path("<str:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
     path("<str:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
     path("<str:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),
+    path("stream/", stream.stream, name="notification-stream"),
     path("unread-count/", kinds_views.UnreadCountView.as_view(), name="unread-count"),
     path("mark-all-read/", kinds_views.MarkAllReadScopedView.as_view(), name="mark-all-read-scoped"),
     path("subscriptions/", subscription_views.SubscriptionsView.as_view(), name="subscriptions"),

@@ -75,6 +75,14 @@ class ChunkRows(Sequence["Notification"]):
         new = [(row.user_id, row.email_cadence) for row in self._new if row.email]
         return new + [(row.user_id, row.email_cadence) for row in self._grouped if row.email]
 
+    def web_ids(self) -> list[tuple[int, int]]:
+        """``(user_id, id)`` of the tray rows, from the INSERT's returned ids: no instances (MySQL: one read)."""
+        new = [row.user_id for row in self._new if row.web]
+        if new and self._ids is None:
+            self._ids = self._read_ids()
+        ids = self._ids or {}
+        return [(uid, ids[uid]) for uid in new if uid in ids] + [(n.user_id, n.pk) for n in self._grouped if n.web]
+
     def __len__(self) -> int:
         return len(self._new) + len(self._grouped)
 
@@ -112,6 +120,13 @@ class ChunkDelivery:
         if isinstance(rows, ChunkRows):
             return rows.emailed()
         return [(row.user_id, row.email_cadence) for row in rows if row.email]
+
+    def web_ids(self) -> list[tuple[int, int]]:
+        """``(user_id, id)`` of the chunk's tray (web) rows."""
+        rows = self.notifications
+        if isinstance(rows, ChunkRows):
+            return rows.web_ids()
+        return [(row.user_id, row.pk) for row in rows if row.web]
 
 
 class Channel:

@@ -21,6 +21,9 @@ RANGES: dict[str, tuple[int, int]] = {
     "NOTIFICATION_REQUEST_STALE_MINUTES": (1, 24 * 60),
     # Below 30 days a link would stop working sooner than anti-spam law allows.
     "NOTIFICATIONS_UNSUBSCRIBE_TOKEN_MAX_AGE_DAYS": (30, 36500),
+    "NOTIFICATION_WEB_PUSH_TIMEOUT_SECONDS": (1, 3600),
+    "NOTIFICATION_LIVE_REPLAY_LIMIT": (0, 10000),
+    "NOTIFICATION_LIVE_EVENT_DAYS": (1, 36500),
 }
 
 

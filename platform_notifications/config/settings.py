@@ -109,6 +109,16 @@ DEFAULTS: dict[str, Any] = {
     "NOTIFICATIONS_WEBHOOK_TOTAL_TIMEOUT": 10.0,
     "NOTIFICATIONS_WEBHOOK_MAX_RESPONSE_BYTES": 65536,
     "NOTIFICATIONS_WEBHOOK_DISABLE_AFTER_FAILURES": 5,
+    # The live stream (``GET stream/``): a keepalive comment every so many seconds (the ERP's setting name), how
+    # many missed events a ``Last-Event-ID`` reconnection replays at most, how often a process looks for new
+    # events when no Redis is configured (with Redis, publish/subscribe wakes it and this is only a fallback), the
+    # Redis URL for publish/subscribe (None: the count cache's Redis, else a ``redis://`` Celery broker, else none),
+    # and the days live events are kept before the retention purge deletes them.
+    "NOTIFICATION_WEB_PUSH_TIMEOUT_SECONDS": 60,
+    "NOTIFICATION_LIVE_REPLAY_LIMIT": 100,
+    "NOTIFICATION_LIVE_POLL_SECONDS": 0.5,
+    "NOTIFICATION_LIVE_REDIS_URL": None,
+    "NOTIFICATION_LIVE_EVENT_DAYS": 1,
     # Link of a tracing alert: an http(s) URL or a path with {trace_id} (and optionally {span_id}).
     "NOTIFICATIONS_TRACE_URL_TEMPLATE": None,
 }

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from platform_notifications.api import serializers as s
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import TrayError
-from platform_notifications.inbox import counts
+from platform_notifications.inbox import counts, live
 from platform_notifications.inbox.views import ERRORS, first_error, own_notification
 from platform_notifications.models import Notification
 
@@ -49,6 +49,8 @@ class MarkAllReadView(ApiView):
     def patch(self, request):
         changed = Notification.objects.for_user(request.user).mark_read()
         counts.changed(request.user.pk)
+        if changed:
+            live.record(request.user.pk, live.Kind.READ)
         return Response({"message": f"{changed} notifications marked read."})
 
 

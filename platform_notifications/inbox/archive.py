@@ -15,7 +15,7 @@ from platform_notifications.api import serializers as s
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import TrayError
 from platform_notifications.config.settings import get_setting
-from platform_notifications.inbox import counts
+from platform_notifications.inbox import counts, live
 from platform_notifications.inbox.actions import NOTIFICATION_ID, path_id
 from platform_notifications.inbox.views import ERRORS, own_notification
 from platform_notifications.models import Notification
@@ -29,9 +29,11 @@ class ArchiveView(ApiView):
         # Archived rows leave the tray and the counts; archiving also marks the row seen (it was dealt with).
         now = timezone.now()
         rows = own_notification(request, path_id(notification_id))
-        rows.filter(archived_at__isnull=True).update(archived_at=now)
+        archived = rows.filter(archived_at__isnull=True).update(archived_at=now)
         rows.filter(last_seen__isnull=True).update(last_seen=now)
         counts.changed(request.user.pk)
+        if archived:
+            live.record(request.user.pk, live.Kind.ARCHIVED, {"ids": [int(notification_id)]})
         return Response({"message": "Notification archived."})
 
 
@@ -83,6 +85,7 @@ class OpenView(ApiView):
         if not safe_target(target, request):
             # Refused: a row pointing elsewhere must not turn this site into an open redirect.
             raise TrayError("This notification's link points to a site that is not allowed.")
-        Notification.objects.filter(pk=notification_id).mark_read()
+        if Notification.objects.filter(pk=pk).mark_read():
+            live.record(request.user.pk, live.Kind.READ, {"ids": [pk]})
         counts.changed(request.user.pk)
         return HttpResponseRedirect(target)

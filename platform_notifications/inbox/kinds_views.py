@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import TrayError, TrayNotFound
+from platform_notifications.inbox import counts, live
 from platform_notifications.inbox.views import scoped_rows
 from platform_notifications.models import Notification, ThreadEvent
 
@@ -33,6 +34,10 @@ class MarkAllReadScopedView(ApiView):
     @extend_schema(parameters=[SCOPE], request=None, responses={200: dict}, summary="Mark every notification read")
     def post(self, request):
         changed = scoped_rows(request).mark_read()
+        counts.changed(request.user.pk)
+        if changed:
+            scope = request.query_params.get("scope")
+            live.record(request.user.pk, live.Kind.READ, {} if scope is None else {"scope": scope})
         return Response({"message": f"{changed} notifications marked read.", "count": changed})
 
 
@@ -42,7 +47,9 @@ class ReadOneView(ApiView):
         rows = Notification.objects.for_user(request.user).filter(pk=globals()["notification_id"](notification_id))
         if not rows.exists():
             raise TrayNotFound()
-        rows.mark_read()
+        if rows.mark_read():
+            live.record(request.user.pk, live.Kind.READ, {"ids": [int(notification_id)]})
+        counts.changed(request.user.pk)
         return Response({"message": "Notification marked read."})
 
 

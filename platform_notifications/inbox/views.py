@@ -14,7 +14,7 @@ from platform_notifications.config import toggles
 from platform_notifications.config.bounds import bounded
 from platform_notifications.config.kinds import Level
 from platform_notifications.config.kinds import registry as kinds
-from platform_notifications.inbox import counts
+from platform_notifications.inbox import counts, live
 from platform_notifications.inbox.pagination import MAX_PAGE_NUMBER, MAX_PAGE_SIZE, TrayPagination
 from platform_notifications.models import Notification
 from platform_notifications.operations import events
@@ -40,6 +40,49 @@ def scoped_rows(request, archived: bool = False):
     return rows
 
 
+def count_body(show: bool, by_app: dict[str, int], unseen: dict[str, int] | None = None) -> dict:
+    """The body of ``count/`` (and of the live stream's ``counts`` event) for ``unseen`` counts per app."""
+    if show and unseen is not None:
+        by_app.update({app: unseen[app] for app in by_app if app in unseen})
+    return {
+        "show_notifications_tray": show,
+        "count": sum(by_app.values()),
+        "count_by_app_name": by_app,
+        "notification_expiry_days": bounded("NOTIFICATIONS_EXPIRY"),
+        # The tray layout this API serves is the established one; no newer view is offered.
+        "is_new_notification_view_enabled": False,
+    }
+
+
+def user_counts(user_id: int) -> dict:
+    """``count/``'s body for ``user_id`` (no scope): the counts are cached per user (inbox/counts.py)."""
+    show = toggles.ENABLE_NOTIFICATIONS.is_enabled()
+    return count_body(show, dict.fromkeys(enabled_app_names(), 0), counts.unseen_by_app(user_id) if show else None)
+
+
+def users_counts(user_ids: list[int]) -> dict[int, dict]:
+    """``count/``'s body for each of ``user_ids`` in one query (the live stream after a fan-out to all of them).
+
+    The same rows as ``counts.query_unseen_by_app``, grouped by user; uses index (user, last_seen, web).
+    """
+    show = toggles.ENABLE_NOTIFICATIONS.is_enabled()
+    unseen: dict[int, dict[str, int]] = {uid: {} for uid in user_ids}
+    if show and user_ids:
+        rows = (
+            Notification.objects.filter(user_id__in=user_ids)
+            .in_tray()
+            .unseen()
+            .counted()
+            .values("user_id", "app_name")
+            .annotate(unseen=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            unseen[row["user_id"]][row["app_name"]] = row["unseen"]
+    apps = enabled_app_names()
+    return {uid: count_body(show, dict.fromkeys(apps, 0), by_app if show else None) for uid, by_app in unseen.items()}
+
+
 class CountView(ApiView):
     @extend_schema(responses={200: s.CountSerializer}, summary="Unseen tray counts, per app")
     def get(self, request):
@@ -48,8 +91,7 @@ class CountView(ApiView):
         if show:
             if request.query_params.get("scope") is None:
                 # Cached per user and invalidated by every change (inbox/counts.py); one query on a miss.
-                cached = counts.unseen_by_app(request.user.pk)
-                by_app.update({app: cached[app] for app in by_app if app in cached})
+                return Response(user_counts(request.user.pk))
             else:
                 # One scope's counts are not cached: one query; uses index (user, last_seen, web).
                 rows = (
@@ -62,16 +104,7 @@ class CountView(ApiView):
                     .order_by()
                 )
                 by_app.update({row["app_name"]: row["unseen"] for row in rows})
-        return Response(
-            {
-                "show_notifications_tray": show,
-                "count": sum(by_app.values()),
-                "count_by_app_name": by_app,
-                "notification_expiry_days": bounded("NOTIFICATIONS_EXPIRY"),
-                # The tray layout this API serves is the established one; no newer view is offered.
-                "is_new_notification_view_enabled": False,
-            }
-        )
+        return Response(count_body(show, by_app))
 
 
 BOOLEAN_VALUES = {"true": True, "false": False}
@@ -191,6 +224,8 @@ class MarkSeenView(ApiView):
         # Uses index (user, last_seen, web).
         changed = Notification.objects.for_user(request.user).of_app(app).filter(web=True).mark_seen()
         counts.changed(request.user.pk)
+        if changed:
+            live.record(request.user.pk, live.Kind.SEEN, {"app_name": app})
         events.app_seen(request.user, app, changed)
         return Response({"message": f"{changed} notifications marked seen."})
 
@@ -219,7 +254,8 @@ class MarkReadView(ApiView):
             raise TrayError(first_error(body))
         if "notification_id" in body.validated_data:
             rows = own_notification(request, body.validated_data["notification_id"])
-            rows.mark_read()
+            if rows.mark_read():
+                live.record(request.user.pk, live.Kind.READ, {"ids": [body.validated_data["notification_id"]]})
             counts.changed(request.user.pk)
             events.read(request.user, rows)
             return Response({"message": "Notification marked read."})
@@ -227,6 +263,8 @@ class MarkReadView(ApiView):
             app = known_app(body.validated_data["app_name"])
             changed = Notification.objects.for_user(request.user).of_app(app).mark_read()
             counts.changed(request.user.pk)
+            if changed:
+                live.record(request.user.pk, live.Kind.READ, {"app_name": app})
             events.app_all_read(request.user, app, changed)
             return Response({"message": f"{changed} notifications marked read."})
         raise TrayError("send notification_id or app_name")

@@ -187,17 +187,36 @@ class ThreadEvent(models.Model):
 
 
 class LiveEvent(models.Model):
-    """A change the open browsers are told about: the live stream's log, shared by every process.
+    """A change the user's open browsers are told about: the live stream's log, shared by every process.
 
-    One row per fan-out chunk (its users in ``user_ids``) or per user action; the row id is the stream's
-    event id, so ``Last-Event-ID`` resumes from the log. Rows older than the replay window are pruned.
+    One row per user and event: a fan-out chunk writes its rows in one INSERT, a read, seen or archive action
+    one row. The row id is the stream's event id, so ``Last-Event-ID`` resumes from the log (bounded by
+    ``NOTIFICATION_LIVE_REPLAY_LIMIT``); the retention purge drops rows older than ``NOTIFICATION_LIVE_EVENT_DAYS``.
     """
 
+    class Kind(models.TextChoices):
+        NOTIFICATION = "notification"
+        READ = "read"
+        SEEN = "seen"
+        ARCHIVED = "archived"
+
     id = models.BigAutoField(primary_key=True)
-    created = models.DateTimeField(default=timezone.now, db_index=True)
-    kind = models.CharField(max_length=16)
-    user_ids = models.JSONField(default=list)
+    # No constraint: rows are written set-based for a chunk's users and purged by age; retirement deletes them.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    #: The notification a ``notification`` event announces (serialized when the event is sent, as the list shows it).
+    notification_id = models.BigIntegerField(null=True, blank=True)
+    #: What a read, seen or archived event changed: ``{"ids": [...]}``, ``{"app_name": ...}`` or ``{}`` (all).
     data = models.JSONField(default=dict)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [
+            # The stream: one user's events after an id (replay, and the process's poll for its connected users).
+            models.Index(fields=["user", "id"], name="pn_live_user_id"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.kind} #{self.pk}"
+        return f"{self.kind} #{self.pk} for user {self.user_id}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from platform_notifications.config.bounds import bounded
 from platform_notifications.models import (
     DigestSchedule,
+    LiveEvent,
     Notification,
     NotificationRequest,
     RefusedNotification,
@@ -52,6 +53,8 @@ POLICIES: list[Policy] = [
         "NOTIFICATIONS_RETENTION_DAYS",
     ),
     # index (created)
+    # index (created): only the recent log is replayed (``NOTIFICATION_LIVE_REPLAY_LIMIT``)
+    Policy("live_events", LiveEvent.objects.all, lambda cut: Q(created__lt=cut), "NOTIFICATION_LIVE_EVENT_DAYS"),
     Policy("refused", RefusedNotification.objects.all, lambda cut: Q(created__lt=cut), "NOTIFICATIONS_RETENTION_DAYS"),
     # index (state, delivery_time)
     Policy(

@@ -18,6 +18,7 @@ from platform_notifications.models import (
     CourseMembership,
     DeliveryAttempt,
     DigestSchedule,
+    LiveEvent,
     Notification,
     NotificationPreference,
     NotificationRequest,
@@ -98,6 +99,8 @@ for _model in (DeliveryAttempt, WebPushSubscription, WebhookEndpoint, Subscripti
     register_model(_model)
 # The threads the user muted.
 register_model(ThreadMute)
+# The live stream's log names the user and their notifications.
+register_model(LiveEvent)
 
 
 def _devices(user_id: int) -> int:

@@ -15,6 +15,7 @@ from platform_notifications.models import (
     CourseMembership,
     DeliveryAttempt,
     DigestSchedule,
+    LiveEvent,
     Notification,
     NotificationPreference,
     NotificationRequest,
@@ -35,6 +36,7 @@ OWNED = {
     WebPushSubscription: "user_id",
     WebhookEndpoint: "user_id",
     GCMDevice: "user_id",
+    LiveEvent: "user_id",
 }
 
 
@@ -76,6 +78,7 @@ def populate(user, notifications: int = 3) -> None:
         user=user, endpoint=f"https://push.example/{user.pk}", endpoint_hash=f"h{user.pk}", p256dh="k", auth="a"
     )
     WebhookEndpoint.objects.create(user=user, url=f"https://hooks.example/{user.pk}", secret="whsec_x")
+    LiveEvent.objects.create(user=user, kind="read", data={"ids": [1]})
     GCMDevice.objects.create(user=user, registration_id=f"token-{user.pk}", cloud_message_type="FCM")
 
 

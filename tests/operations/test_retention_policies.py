@@ -14,7 +14,13 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from platform_notifications.models import DigestSchedule, Notification, NotificationRequest, RefusedNotification
+from platform_notifications.models import (
+    DigestSchedule,
+    LiveEvent,
+    Notification,
+    NotificationRequest,
+    RefusedNotification,
+)
 from platform_notifications.operations import retention
 from tests.factories import NotificationFactory, UserFactory
 
@@ -51,8 +57,12 @@ def test_each_table_follows_its_setting_and_pending_work_is_kept():
     sent, empty, failed = _schedule("sent", 11), _schedule("empty", 11), _schedule("failed", 11)
     pending, sending, young_sent = _schedule("pending", 11), _schedule("sending", 11), _schedule("sent", 9)
     notification = NotificationFactory(created=_ago(30))  # older than the retention days, younger than the expiry
+    old_event = LiveEvent.objects.create(user=notification.user, kind="read", created=_ago(2))
+    young_event = LiveEvent.objects.create(user=notification.user, kind="read", created=_ago(0.5))
 
-    assert retention.purge() == {"notifications": 0, "requests": 2, "refused": 1, "schedules": 3}
+    assert retention.purge() == {"notifications": 0, "requests": 2, "live_events": 1, "refused": 1, "schedules": 3}
+    assert list(LiveEvent.objects.values_list("pk", flat=True)) == [young_event.pk]
+    assert old_event.pk != young_event.pk
     assert set(NotificationRequest.objects.values_list("pk", flat=True)) == {old_pending.pk, young_done.pk}
     assert list(RefusedNotification.objects.values_list("pk", flat=True)) == [young_refusal.pk]
     assert set(DigestSchedule.objects.values_list("pk", flat=True)) == {pending.pk, sending.pk, young_sent.pk}

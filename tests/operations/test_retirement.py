@@ -20,10 +20,10 @@ from tests.operations.retirement_cases import make_user, nothing_of, populate, r
 
 pytestmark = pytest.mark.django_db
 
-#: exists check + SAVEPOINT + 11 user-keyed DELETEs (5 notification tables, the delivery log, browser subscriptions,
-#: webhooks, followed objects, per-scope choices, muted threads) + request DELETE + sender UPDATE + refusal DELETE
-#: + 2 device DELETEs (FCM, APNs) + RELEASE.
-RETIRE_QUERIES = 19
+#: exists check + SAVEPOINT + 12 user-keyed DELETEs (5 notification tables, the delivery log, browser subscriptions,
+#: webhooks, followed objects, per-scope choices, muted threads, live events) + request DELETE + sender UPDATE
+#: + refusal DELETE + 2 device DELETEs (FCM, APNs) + RELEASE.
+RETIRE_QUERIES = 20
 
 
 def test_retire_user_removes_every_row_of_the_user_and_keeps_others():
@@ -36,8 +36,8 @@ def test_retire_user_removes_every_row_of_the_user_and_keeps_others():
     assert rows_of(kept.pk) == before
     assert result.rows["platform_notifications.notification"] == 3
     # 3 notifications, then one row each: preference, settings, schedule, membership, request, refusal, delivery
-    # log, browser subscription, webhook, device.
-    assert result.total == 3 + 10
+    # log, browser subscription, webhook, device, live event.
+    assert result.total == 3 + 11
 
 
 def test_shared_request_keeps_its_audience_and_forgets_the_sender():

@@ -1,5 +1,5 @@
-/* The notification bell and tray. Polls GET count/ every few seconds (no reload), shows an "All" tab and
-   then a tab per app (from count_by_app_name), opens on "All" (the newest activity first), lists
+/* The notification bell and tray. Live over GET stream/ (server-sent events) where the server streams, else
+   polls GET count/ every few seconds (no reload); shows an "All" tab and then a tab per app (from count_by_app_name), opens on "All" (the newest activity first), lists
    notifications newest first with unread markers, marks one read on click and all read on request, loads
    more pages, marks the open tab seen, offers mute and unmute of each item's thread, and keeps the unseen
    count in the page title. Keyboard: arrow keys move between tabs and between items, Escape closes and
@@ -37,18 +37,22 @@
   }
 
   function refreshCount() {
-    return window.pnApi.get(api + "count/").then(function (data) {
-      if (!data || !data.show_notifications_tray) { root.hidden = true; close(false); return; }
-      root.hidden = false;
-      var previous = state.counts;
-      state.counts = data.count_by_app_name || {};
-      setCount(data.count || 0);
-      renderTabs();
-      // New activity in the tab being looked at: show it straight away.
-      if (state.open && state.active && grewIn(state.active, previous)) {
-        loadList(true).then(function () { markSeen(state.active); });
-      }
-    }).catch(function () { /* keep the last known count; the next poll retries */ });
+    return window.pnApi.get(api + "count/").then(applyCounts)
+      .catch(function () { /* keep the last known count; the next poll retries */ });
+  }
+
+  // The body of count/, polled or pushed by the stream's "counts" event.
+  function applyCounts(data) {
+    if (!data || !data.show_notifications_tray) { root.hidden = true; close(false); return; }
+    root.hidden = false;
+    var previous = state.counts;
+    state.counts = data.count_by_app_name || {};
+    setCount(data.count || 0);
+    renderTabs();
+    // New activity in the tab being looked at: show it straight away.
+    if (state.open && state.active && grewIn(state.active, previous)) {
+      loadList(true).then(function () { markSeen(state.active); });
+    }
   }
 
   // ---- tabs -----------------------------------------------------------------------------------
@@ -345,6 +349,40 @@
     return button;
   }
 
-  refreshCount();
-  window.setInterval(refreshCount, pollMs);
+  // ---- live updates ----------------------------------------------------------------------------
+  // Under an ASGI server the stream pushes the counts, new notifications and changes made in other tabs.
+  // Under WSGI it answers 204, the EventSource closes, and the tray polls count/ as before; while the
+  // stream reconnects after an error (resuming with Last-Event-ID), the tray polls too.
+  var poller = null;
+  function startPolling() { if (!poller) poller = window.setInterval(refreshCount, pollMs); }
+  function stopPolling() { if (poller) { window.clearInterval(poller); poller = null; } }
+  function rowsOf(data) {
+    if (data.ids) return data.ids.map(function (id) { return list.querySelector('.pn-item[data-id="' + id + '"]'); });
+    if (data.app_name && state.active !== ALL && data.app_name !== state.active) return [];
+    return Array.prototype.slice.call(list.querySelectorAll(".pn-item"));
+  }
+  function listen() {
+    if (!window.EventSource) { refreshCount(); startPolling(); return; }
+    var source = new EventSource(api + "stream/");
+    source.addEventListener("counts", function (event) { stopPolling(); applyCounts(JSON.parse(event.data)); });
+    source.addEventListener("notification", function (event) {
+      var item = JSON.parse(event.data);
+      var old = list.querySelector('.pn-item[data-id="' + item.id + '"]');
+      if (old) old.parentNode.replaceChild(renderItem(item), old);
+      else if (state.open && (state.active === ALL || item.app_name === state.active)) list.insertBefore(renderItem(item), list.firstChild);
+      empty.hidden = list.children.length > 0;
+    });
+    source.addEventListener("read", function (event) {
+      rowsOf(JSON.parse(event.data)).forEach(function (li) { if (li) setRead(li); });
+    });
+    source.addEventListener("archived", function (event) {
+      rowsOf(JSON.parse(event.data)).forEach(function (li) { if (li) li.parentNode.removeChild(li); });
+      empty.hidden = list.children.length > 0;
+    });
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) refreshCount(); // 204: no stream here
+      startPolling();
+    };
+  }
+  listen();
 })();
