@@ -15,11 +15,10 @@ QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
 .PHONY: run test test-services lint format bench bench-api bench-email bench-channels bench-stream bench-load schema install clean
 
 $(STAMP): setup.cfg setup.py pyproject.toml tutorplugin/pyproject.toml $(wildcard platform_notifications/locale/*/LC_MESSAGES/*.po)
-	@echo "==> creating $(VENV) (first run only)"
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || { echo "==> creating $(VENV) (first run only)"; $(PYTHON) -m venv $(VENV); }
 	@echo "==> installing pip, setuptools and wheel"
 	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet --upgrade pip setuptools wheel 2>&1 | { $(QUIET_PIP); }
-	@echo "==> installing platform-notifications with its test and demo extras, and the Tutor plugin (about a minute)"
+	@echo "==> installing platform-notifications with its test and demo extras, and the Tutor plugin (about a minute, only when they change)"
 	@PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[test,demo]" -e "tutorplugin/[test]" 2>&1 | { $(QUIET_PIP); }
 	@touch $(STAMP)
 

@@ -1,5 +1,6 @@
 """Settings shared by every standalone settings module."""
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -136,3 +137,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"platform_notifications": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# edx-django-utils reports custom attributes to New Relic by default and warns on every start when New Relic is
+# absent; the standalone server reports them to OpenTelemetry when the tracing extra is installed, else nowhere.
+OPENEDX_TELEMETRY = (
+    ["edx_django_utils.monitoring.OpenTelemetryBackend"] if importlib.util.find_spec("opentelemetry") else []
+)
