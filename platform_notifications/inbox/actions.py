@@ -39,8 +39,11 @@ class MarkUnreadView(ApiView):
         if not body.is_valid():
             raise TrayError(first_error(body))
         # Seen stays seen: unread brings the row back to attention without raising the unseen count.
-        own_notification(request, body.validated_data["notification_id"]).update(last_read=None)
+        notification_id = body.validated_data["notification_id"]
+        changed = own_notification(request, notification_id).filter(last_read__isnull=False).update(last_read=None)
         counts.changed(request.user.pk)
+        if changed:
+            live.record(request.user.pk, live.Kind.UNREAD, {"ids": [notification_id]})
         return Response({"message": "Notification marked unread."})
 
 
@@ -62,6 +65,8 @@ class RemoveView(ApiView):
         summary="Remove one notification (deletes the row)",
     )
     def delete(self, request, notification_id: str):
-        own_notification(request, path_id(notification_id)).delete()
+        pk = path_id(notification_id)
+        own_notification(request, pk).delete()
         counts.changed(request.user.pk)
+        live.record(request.user.pk, live.Kind.REMOVED, {"ids": [pk]})
         return Response(status=status.HTTP_204_NO_CONTENT)

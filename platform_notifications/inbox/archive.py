@@ -40,8 +40,11 @@ class ArchiveView(ApiView):
 class UnarchiveView(ApiView):
     @extend_schema(parameters=[ID], request=None, responses={200: s.MessageSerializer, **ERRORS}, summary="Unarchive")
     def post(self, request, notification_id: str):
-        own_notification(request, path_id(notification_id)).update(archived_at=None)
+        pk = path_id(notification_id)
+        restored = own_notification(request, pk).filter(archived_at__isnull=False).update(archived_at=None)
         counts.changed(request.user.pk)
+        if restored:  # back in the tray: announced again, as the list shows it
+            live.record_notifications([(request.user.pk, pk)], timezone.now())
         return Response({"message": "Notification moved back to the inbox."})
 
 

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from platform_notifications.api.base import ApiView
 from platform_notifications.api.errors import TrayError
 from platform_notifications.api.serializers import StrictIntegerField
-from platform_notifications.inbox import counts
+from platform_notifications.inbox import counts, live
 from platform_notifications.inbox.pagination import MAX_PAGE_SIZE
 from platform_notifications.inbox.views import ERRORS, first_error
 from platform_notifications.models import Notification
@@ -69,6 +69,27 @@ class BulkView(ApiView):
         rows = Notification.objects.for_user(request.user).filter(pk__in=ids)
         if action == "read":
             events.read(request.user, rows.unread())
+        # The rows the action will change, for the other open tabs (the caller's own only).
+        affected = list(rows.filter(**CHANGES[action]).values_list("pk", flat=True))
         changed = apply(rows, action)
         counts.changed(request.user.pk)
+        if affected:
+            _tell_streams(request.user.pk, action, affected)
         return Response({"message": f"{changed} notifications changed.", "changed": changed})
+
+
+#: The rows each action changes (``apply`` filters the same way).
+CHANGES = {
+    "read": {"last_read__isnull": True},
+    "unread": {"last_read__isnull": False},
+    "archive": {"archived_at__isnull": True},
+    "unarchive": {"archived_at__isnull": False},
+}
+
+
+def _tell_streams(user_id: int, action: str, ids: list[int]) -> None:
+    if action == "unarchive":  # back in the tray: announced again, as the list shows it
+        live.record_notifications([(user_id, pk) for pk in ids], timezone.now())
+        return
+    kind = {"read": live.Kind.READ, "unread": live.Kind.UNREAD, "archive": live.Kind.ARCHIVED}[action]
+    live.record(user_id, kind, {"ids": ids})

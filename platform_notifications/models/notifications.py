@@ -199,6 +199,8 @@ class LiveEvent(models.Model):
         READ = "read"
         SEEN = "seen"
         ARCHIVED = "archived"
+        UNREAD = "unread"
+        REMOVED = "removed"
 
     id = models.BigAutoField(primary_key=True)
     # No constraint: rows are written set-based for a chunk's users and purged by age; retirement deletes them.
@@ -208,7 +210,8 @@ class LiveEvent(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     #: The notification a ``notification`` event announces (serialized when the event is sent, as the list shows it).
     notification_id = models.BigIntegerField(null=True, blank=True)
-    #: What a read, seen or archived event changed: ``{"ids": [...]}``, ``{"app_name": ...}`` or ``{}`` (all).
+    #: What a read, seen, archived, unread or removed event changed: ``{"ids": [...]}``, ``{"app_name": ...}`` or
+    #: ``{}`` (all). An unarchived row comes back as a ``notification`` event.
     data = models.JSONField(default=dict)
     created = models.DateTimeField(default=timezone.now, db_index=True)
 

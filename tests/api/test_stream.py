@@ -209,6 +209,56 @@ def test_read_seen_and_archived_in_another_tab_reach_the_stream(user, notificati
     assert archived[-1]["data"] == tab.get("count/").json()
 
 
+def test_unread_removed_and_unarchived_in_another_tab_reach_the_stream(user, notifications_on, fast_poll):
+    rows = NotificationFactory.create_batch(3, user=user, app_name="discussion")
+    tab = ApiClient(user)
+    tab.patch("read/", {"notification_id": rows[0].pk})
+    tab.client.post(f"{API}{rows[2].pk}/archive/")
+
+    async def main():
+        reader = await open_stream(user)
+        await reader.next()
+        await sync_to_async(tab.patch)("unread/", {"notification_id": rows[0].pk})
+        unread = await reader.until("counts")
+        await sync_to_async(tab.client.delete)(f"{API}{rows[1].pk}/")
+        removed = await reader.until("counts")
+        await sync_to_async(tab.client.post)(f"{API}{rows[2].pk}/unarchive/")
+        back = await reader.until("counts")
+        await reader.close()
+        return unread, removed, back
+
+    unread, removed, back = async_to_sync(main)()
+    assert [(e["event"], e["data"]) for e in unread[:-1]] == [("unread", {"ids": [rows[0].pk]})]
+    assert [(e["event"], e["data"]) for e in removed[:-1]] == [("removed", {"ids": [rows[1].pk]})]
+    # An unarchived row comes back as the list shows it.
+    assert [e["event"] for e in back[:-1]] == ["notification"]
+    listed = {item["id"]: item for item in tab.get("", {"app_name": "discussion"}).json()["results"]}
+    assert back[0]["data"] == listed[rows[2].pk]
+    assert back[-1]["data"] == tab.get("count/").json()
+
+
+def test_bulk_actions_tell_the_other_tabs_about_the_callers_rows_only(user, other, notifications_on):
+    mine = NotificationFactory.create_batch(2, user=user)
+    theirs = NotificationFactory(user=other)
+    tab = ApiClient(user)
+    for action in ("read", "unread", "archive", "unarchive"):
+        response = tab.client.post(
+            f"{API}bulk/",
+            {"action": action, "ids": [mine[0].pk, mine[1].pk, theirs.pk]},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+    ids = sorted(row.pk for row in mine)
+    events = list(LiveEvent.objects.order_by("id").values_list("user_id", "kind", "notification_id", "data"))
+    assert events == [
+        (user.pk, "read", None, {"ids": ids}),
+        (user.pk, "unread", None, {"ids": ids}),
+        (user.pk, "archived", None, {"ids": ids}),
+        (user.pk, "notification", ids[0], {}),
+        (user.pk, "notification", ids[1], {}),
+    ]
+
+
 def test_an_action_that_changes_nothing_writes_no_event(user, notifications_on):
     row = NotificationFactory(user=user)
     tab = ApiClient(user)

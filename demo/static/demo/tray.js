@@ -224,6 +224,11 @@
     var status = li.querySelector(".pn-status");
     if (status) status.textContent = "";
   }
+  function setUnread(li) {
+    li.classList.add("unread");
+    var status = li.querySelector(".pn-status");
+    if (status) status.textContent = "Unread: ";
+  }
 
   function markRead(id, li) {
     return window.pnApi.send("PATCH", api + "read/", { notification_id: id }).then(function () {
@@ -375,9 +380,14 @@
     source.addEventListener("read", function (event) {
       rowsOf(JSON.parse(event.data)).forEach(function (li) { if (li) setRead(li); });
     });
-    source.addEventListener("archived", function (event) {
-      rowsOf(JSON.parse(event.data)).forEach(function (li) { if (li) li.parentNode.removeChild(li); });
-      empty.hidden = list.children.length > 0;
+    source.addEventListener("unread", function (event) {
+      rowsOf(JSON.parse(event.data)).forEach(function (li) { if (li) setUnread(li); });
+    });
+    ["archived", "removed"].forEach(function (kind) {
+      source.addEventListener(kind, function (event) {
+        rowsOf(JSON.parse(event.data)).forEach(function (li) { if (li) li.parentNode.removeChild(li); });
+        empty.hidden = list.children.length > 0;
+      });
     });
     source.onerror = function () {
       if (source.readyState === EventSource.CLOSED) refreshCount(); // 204: no stream here
