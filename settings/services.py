@@ -8,7 +8,10 @@ from settings.env import database_from_env
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "services-suite-key")
 DATABASES = {"default": database_from_env() or {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_platform_notifications")}
-CELERY_BROKER_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# A Redis database of its own per run unless REDIS_URL names one, so that concurrent runs on one server never
+# consume each other's messages; the suite hands this URL to the workers it starts (tests/services/conftest.py),
+# so that the test process and its workers share the broker, the tray-count cache and the live channel.
+CELERY_BROKER_URL = os.environ.get("REDIS_URL") or f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
 CELERY_RESULT_BACKEND = None
 # Shared by the test process and the workers (the tray counts are invalidated by the workers' fan-outs).
 # The tray counts live in Redis, shared by the web processes and the workers that invalidate them. Everything else

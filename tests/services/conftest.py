@@ -24,9 +24,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _redis_url() -> str:
-    # A Redis database of its own per run (unless REDIS_URL names one), so that concurrent runs on the same
-    # server never consume each other's messages.
-    return os.environ.get("REDIS_URL") or f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
+    # settings.services chose this run's Redis database (REDIS_URL, else one per run); workers get the same.
+    from django.conf import settings
+
+    return settings.CELERY_BROKER_URL
 
 
 @pytest.fixture(scope="session")

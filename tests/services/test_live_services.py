@@ -35,7 +35,7 @@ def test_a_workers_notification_and_another_processs_read_reach_the_stream_withi
 ):
     Flag.objects.create(name="notifications.enable_notifications", everyone=True)
     monkeypatch.setattr(hubs, "FALLBACK_POLL_SECONDS", 60.0)
-    assert live.redis_url() == services_redis_url
+    assert live.redis_url() == services_redis_url  # the workers' broker: they publish there
     (user_id,) = make_users(1)
     user = Notification._meta.get_field("user").related_model.objects.get(pk=user_id)
     tab = ApiClient(user)

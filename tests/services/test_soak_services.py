@@ -195,7 +195,12 @@ def test_soak_loses_nothing_and_duplicates_nothing(
     assert from_workers, "no worker sent an email"
     with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=False):
         batch.deliver_due()
-    assert not DigestSchedule.objects.exclude(state=DigestSchedule.State.SENT).exists()
+    left = list(
+        DigestSchedule.objects.exclude(state=DigestSchedule.State.SENT).values_list(
+            "user_id", "cadence", "state", "delivery_time", "attempts", "last_error"
+        )
+    )
+    assert not left, f"schedules not sent: {left} (now {timezone.now()})"
     messages = [(str(m["To"]), str(m["Subject"])) for m in from_workers]
     messages += [(m.to[0], m.subject) for m in mail.outbox]
     emailed = Counter()
