@@ -1,9 +1,10 @@
 """``GET stream/``: the signed-in user's live events as server-sent events (an async view for ASGI servers).
 
 Events: ``notification`` (the item as the list API shows it, also an unarchived one), ``read``, ``seen``,
-``unread``, ``archived`` and ``removed`` (changes made elsewhere, e.g. in another tab), each with the log's id, and ``counts`` (``count/``'s body) after each batch
-and on connecting. A comment every ``NOTIFICATION_WEB_PUSH_TIMEOUT_SECONDS`` keeps proxies from closing the
-connection. ``Last-Event-ID`` replays what was missed, at most ``NOTIFICATION_LIVE_REPLAY_LIMIT`` events.
+``unread``, ``archived`` and ``removed`` (changes made elsewhere, e.g. in another tab), each with the log's id,
+and ``counts`` (``count/``'s body) after each batch and on connecting. A comment every
+``NOTIFICATION_WEB_PUSH_TIMEOUT_SECONDS`` keeps proxies from closing the connection. ``Last-Event-ID`` replays
+what was missed, at most ``NOTIFICATION_LIVE_REPLAY_LIMIT`` events.
 
 Under WSGI a stream would hold a worker thread for its whole life, so the view answers 204 (which tells an
 ``EventSource`` not to reconnect) and clients keep polling ``count/``.
