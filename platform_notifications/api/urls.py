@@ -30,17 +30,10 @@ urlpatterns = [
     path("unread/", extra_views.MarkUnreadView.as_view(), name="mark-unread"),
     path("read-all/", extra_views.MarkAllReadView.as_view(), name="mark-all-read"),
     path("bulk/", bulk.BulkView.as_view(), name="notification-bulk"),
-    path("<str:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
-    path("<str:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
-    path("<str:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),
     path("stream/", stream.stream, name="notification-stream"),
     path("unread-count/", kinds_views.UnreadCountView.as_view(), name="unread-count"),
     path("mark-all-read/", kinds_views.MarkAllReadScopedView.as_view(), name="mark-all-read-scoped"),
     path("subscriptions/", subscription_views.SubscriptionsView.as_view(), name="subscriptions"),
-    path("<str:notification_id>/read/", kinds_views.ReadOneView.as_view(), name="notification-read"),
-    path("<str:notification_id>/events/", kinds_views.EventsView.as_view(), name="notification-events"),
-    path("<str:notification_id>/mute/", mute.MuteView.as_view(), name="notification-mute"),
-    path("<str:notification_id>/unmute/", mute.UnmuteView.as_view(), name="notification-unmute"),
     path("user-settings/", UserSettingsView.as_view(), name="user-settings"),
     path("schema/", schema_view(), name="schema"),
     path("health/", HealthView.as_view(), name="health"),  # staff only
@@ -52,6 +45,14 @@ urlpatterns = [
     path("webhooks/", webhook_views.WebhookListView.as_view(), name="webhooks"),
     path("webhooks/<int:endpoint_id>/", webhook_views.WebhookDetailView.as_view(), name="webhook"),
     path("deliveries/", deliveries.DeliveryListView.as_view(), name="deliveries"),
-    # Last: a single path segment, so it never shadows the routes above (or the unsubscribe routes).
+    # Last: the routes of one notification by id (a bare path segment), so that they never shadow the fixed
+    # prefixes above: ``devices/unarchive/`` is a device, not the unarchive of notification "devices".
+    path("<str:notification_id>/archive/", archive_views.ArchiveView.as_view(), name="notification-archive"),
+    path("<str:notification_id>/unarchive/", archive_views.UnarchiveView.as_view(), name="notification-unarchive"),
+    path("<str:notification_id>/open/", archive_views.OpenView.as_view(), name="notification-open"),
+    path("<str:notification_id>/read/", kinds_views.ReadOneView.as_view(), name="notification-read"),
+    path("<str:notification_id>/events/", kinds_views.EventsView.as_view(), name="notification-events"),
+    path("<str:notification_id>/mute/", mute.MuteView.as_view(), name="notification-mute"),
+    path("<str:notification_id>/unmute/", mute.UnmuteView.as_view(), name="notification-unmute"),
     path("<str:notification_id>/", extra_views.RemoveView.as_view(), name="notification-remove"),
 ]

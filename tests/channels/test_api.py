@@ -73,6 +73,14 @@ def test_someone_elses_or_unknown_device_is_404(user, other, device_id):
     assert GCMDevice.objects.filter(user=user).exists()
 
 
+@pytest.mark.parametrize("device_id", ["archive", "unarchive", "open", "read", "events", "mute", "unmute"])
+def test_a_device_id_named_like_a_notification_action_is_still_a_device(user, device_id):
+    # The routes of one notification by id come after the fixed prefixes: this is an unknown device (404), not
+    # the action of a notification called "devices" (which answered 405 to a DELETE).
+    response = client_of(user).delete(API + f"devices/{device_id}/")
+    assert response.status_code == 404
+
+
 def test_anonymous_is_refused():
     client = Client()
     for path in ("devices/", "webhooks/", "deliveries/"):
