@@ -86,6 +86,13 @@ def test_front_end_calls_reach_the_plugin_and_the_rest_stays_with_the_lms(render
     preferences = browser.get("/api/notifications/v3/configurations/")
     assert "course_updates" in preferences.json()["data"]["updates"]["notification_types"]
     assert browser.put("/api/notifications/mark-seen/discussion/").status_code == 200
+    # The plugin's preference APIs beyond Open edX's contract, at the same paths as on a standalone server.
+    flat = browser.get("/api/notification-preferences/")
+    assert flat.status_code == 200 and isinstance(flat.json(), list | dict)
+    digest = browser.patch(
+        "/api/digest-preferences/", {"digest_frequency": "daily_evening"}, content_type="application/json"
+    )
+    assert digest.status_code == 200 and digest.json()["digest_frequency"] == "daily_evening"
     # Everything else is the LMS's (its plugin routes, this plugin's /api/platform-notifications/ included).
     assert browser.get("/dashboard").content == b"served by Open edX"
     assert rendered_urlconf.handler404 == "tests.tutorplugin.test_tutorplugin_routing.openedx_view"
