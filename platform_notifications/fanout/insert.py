@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection
 
 from platform_notifications.channels.base import NewRow
+from platform_notifications.core.dbfeatures import expands_json_rows
 from platform_notifications.models import Notification
 from platform_notifications.preferences.effective import Effective
 
@@ -109,19 +110,6 @@ class RowChannels:
         return rows
 
 
-def supported() -> bool:
-    """Whether this database can take a chunk as one JSON-expanding INSERT (else ``bulk_create`` is used)."""
-    vendor = connection.vendor
-    if vendor == "sqlite":
-        import sqlite3
-
-        return sqlite3.sqlite_version_info >= (3, 38)  # the ->> operator
-    if vendor == "mysql":
-        # JSON_TABLE: MariaDB 10.6, MySQL 8.0.4 (Django's own minimum is above it).
-        return not connection.mysql_is_mariadb or connection.mysql_version >= (10, 6)
-    return vendor == "postgresql"
-
-
 def returns_ids() -> bool:
     """Whether the INSERT hands back the new primary keys (MySQL has no RETURNING)."""
     return connection.features.can_return_rows_from_bulk_insert
@@ -131,7 +119,7 @@ def insert(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dic
     """Insert one notification per row in one statement; return ``{user_id: pk}``, or None if ids are unknown."""
     if not rows:
         return {}
-    if not supported():
+    if not expands_json_rows(connection):
         return _bulk_create(shared, rows, now)
     fields = {f.attname: f for f in Notification._meta.concrete_fields}
     quote = connection.ops.quote_name

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache, partial
@@ -22,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from platform_notifications.config.settings import get_setting
+from platform_notifications.core.dbfeatures import expands_json_rows
 from platform_notifications.models import LiveEvent
 
 log = logging.getLogger(__name__)
@@ -40,20 +40,11 @@ _PAIRS = {
 }
 
 
-def _expands_json() -> bool:
-    vendor = connection.vendor
-    if vendor == "sqlite":
-        return sqlite3.sqlite_version_info >= (3, 38)  # the ->> operator
-    if vendor == "mysql":
-        return not connection.mysql_is_mariadb or connection.mysql_version >= (10, 6)
-    return vendor == "postgresql"
-
-
 def record_notifications(pairs: Sequence[tuple[int, int]], now: datetime) -> None:
     """One ``notification`` event per ``(user_id, notification_id)``: one INSERT, published after commit."""
     if not pairs:
         return
-    if not _expands_json():
+    if not expands_json_rows(connection):
         created = LiveEvent.objects.bulk_create(
             [LiveEvent(user_id=u, kind=Kind.NOTIFICATION, notification_id=n, created=now) for u, n in pairs]
         )

@@ -124,11 +124,13 @@ def browser():
 
 @pytest.fixture
 def login(browser, demo):
-    """``login("ana")`` -> a logged-in page in a browser context of its own."""
+    """``login("ana")`` -> a logged-in page in a browser context of its own; ``phone=True``: 375 px wide (an
+    iPhone SE's CSS width), as a mobile browser."""
     contexts = []
 
-    def log_in(username: str):
-        context = browser.new_context(viewport={"width": 1200, "height": 800}, base_url=demo.url)
+    def log_in(username: str, *, phone: bool = False):
+        viewport = {"width": 375, "height": 740} if phone else {"width": 1200, "height": 800}
+        context = browser.new_context(viewport=viewport, base_url=demo.url, is_mobile=phone)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

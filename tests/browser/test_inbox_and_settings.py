@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PASSWORD, screenshot
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -72,19 +72,6 @@ CONTRAST = """(selector) => {
 
 def contrast(page, selector: str) -> float:
     return page.evaluate(CONTRAST, selector)
-
-
-def phone(browser, demo, username: str):
-    """A logged-in page 375 px wide (an iPhone SE's CSS width)."""
-    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=demo.url, is_mobile=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/forum/")
-    return page
 
 
 def test_inbox_filters_search_and_paging(clean_slate, demo, login):
@@ -310,24 +297,21 @@ def test_preferences_say_saved_and_keep_the_focus(clean_slate, login):
 
 
 @pytest.mark.parametrize("path", ["tray", *PAGES])
-def test_fits_a_375_px_screen(clean_slate, demo, browser, path):
+def test_fits_a_375_px_screen(clean_slate, demo, login, path):
     seed(demo, "ana")
-    page = phone(browser, demo, "ana")
-    try:
-        if path == "tray":
-            expect(page.locator("#pn-badge")).to_have_text("28", timeout=20_000)
-            page.locator("#pn-bell-button").click()
-            expect(page.locator(".pn-item").first).to_be_visible()
-            box = page.locator("#pn-tray").bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
-        else:
-            page.goto(path)
-            page.wait_for_function("!document.querySelector('[aria-busy=true]')")
-        width = page.evaluate("document.scrollingElement.scrollWidth")
-        screenshot(page, "23-phone-" + (path.strip("/").replace("/", "-") or "tray"))
-        assert width <= 375, f"{path} is {width} px wide at 375 px"
-    finally:
-        page.context.close()
+    page = login("ana", phone=True)
+    if path == "tray":
+        expect(page.locator("#pn-badge")).to_have_text("28", timeout=20_000)
+        page.locator("#pn-bell-button").click()
+        expect(page.locator(".pn-item").first).to_be_visible()
+        box = page.locator("#pn-tray").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    else:
+        page.goto(path)
+        page.wait_for_function("!document.querySelector('[aria-busy=true]')")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    screenshot(page, "23-phone-" + (path.strip("/").replace("/", "-") or "tray"))
+    assert width <= 375, f"{path} is {width} px wide at 375 px"
 
 
 @pytest.mark.parametrize("path", ["tray", *PAGES])

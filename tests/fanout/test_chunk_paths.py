@@ -71,7 +71,7 @@ def test_insert_of_nothing_sends_nothing():
 
 
 def test_insert_falls_back_to_bulk_create_where_the_sql_is_unsupported(monkeypatch):
-    monkeypatch.setattr(chunk_insert, "supported", lambda: False)
+    monkeypatch.setattr(chunk_insert, "expands_json_rows", lambda connection: False)
     user = UserFactory()
     ids = chunk_insert.insert(SHARED, [NewRow(user.id, True, False, True, "")], timezone.now())
     assert ids == {user.id: Notification.objects.get(user=user).pk}

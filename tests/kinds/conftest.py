@@ -71,3 +71,19 @@ def approvers(db):
     for member in (direct, via_group, root, plain, inactive):
         member.groups.add(finance)
     return {"direct": direct, "via_group": via_group, "root": root, "plain": plain, "inactive": inactive}
+
+
+@pytest.fixture
+def push_alert_kind(register_kind):
+    return register_kind(ALERT, "Health check", email_cadence="Immediately", push=True)
+
+
+@pytest.fixture
+def devices(db):
+    from push_notifications.models import GCMDevice
+
+    def _register(*users):
+        for user in users:
+            GCMDevice.objects.create(user=user, registration_id=f"token-{user.pk}", cloud_message_type="FCM")
+
+    return _register
