@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection
 
-from platform_notifications.channels.base import NewRow
+from platform_notifications.channels.base import NewRow, as_fields
 from platform_notifications.core.dbfeatures import expands_json_rows
 from platform_notifications.models import Notification
 from platform_notifications.preferences.effective import Effective
@@ -97,7 +97,10 @@ class RowChannels:
         return kept
 
     def rows(self, prefs: dict[int, Effective], skip: set[int] | frozenset[int]) -> list[NewRow]:
-        """New rows for the users of ``prefs`` outside ``skip`` who are still delivered somewhere."""
+        """New rows for the users of ``prefs`` outside ``skip`` who are still delivered somewhere.
+
+        Plain tuples in ``NewRow``'s field order (``NewRow`` says why).
+        """
         rows = []
         append = rows.append
         last, decided = None, None
@@ -106,7 +109,7 @@ class RowChannels:
                 if eff is not last:  # consecutive users mostly share one object
                     last, decided = eff, self(eff)
                 if decided is not None:
-                    append(NewRow(uid, *decided))
+                    append((uid, *decided))
         return rows
 
 
@@ -151,6 +154,6 @@ def insert(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dic
 
 def _bulk_create(shared: dict[str, Any], rows: Sequence[NewRow], now: datetime) -> dict[int, int] | None:
     created = Notification.objects.bulk_create(
-        [Notification(**shared, **row._asdict(), created=now, modified=now) for row in rows]
+        [Notification(**shared, **as_fields(row), created=now, modified=now) for row in rows]
     )
     return {n.user_id: n.pk for n in created} if created and created[0].pk is not None else None

@@ -59,14 +59,17 @@ def record_notifications(pairs: Sequence[tuple[int, int]], now: datetime) -> Non
             f"SELECT r.u, %s, r.n, %s, %s FROM {_PAIRS[connection.vendor]}"
         )
         params = [Kind.NOTIFICATION.value, "{}", created_at, json.dumps(pairs)]
+        # The smallest new id tells the listening processes where to look from; reading it back must not cost
+        # one returned row per event (a chunk writes 20,000).
         with connection.cursor() as cursor:
-            if connection.features.can_return_rows_from_bulk_insert:
-                # The smallest new id tells the listening processes where to look from.
-                cursor.execute(f"{sql} RETURNING {quote('id')}", params)
-                first = min(row[0] for row in cursor.fetchall())
+            if connection.vendor == "postgresql":
+                cursor.execute(f"WITH n AS ({sql} RETURNING {quote('id')}) SELECT MIN({quote('id')}) FROM n", params)  # noqa: S608
+                first = cursor.fetchone()[0]
             else:
                 cursor.execute(sql, params)
-                first = cursor.lastrowid  # MySQL: the first id of a multi-row INSERT
+                # MySQL: the first id of a multi-row INSERT. SQLite: the last one; the statement holds the write
+                # lock and an AUTOINCREMENT key counts up by one per row, so its rows' ids are consecutive.
+                first = cursor.lastrowid if connection.vendor == "mysql" else cursor.lastrowid - cursor.rowcount + 1
     after_commit(sorted({u for u, _ in pairs}), first)
 
 

@@ -156,7 +156,8 @@ def _redis_cache():
     return RedisCache(url, {"KEY_PREFIX": f"pn-test-{UserFactory.build().username}"})
 
 
-@pytest.mark.parametrize("size", [1, counts.BULK_FROM - 1, counts.BULK_FROM, 2000])
+# 2,000 fills exactly one MSET of the script; 4,501 takes two full ones and a remainder.
+@pytest.mark.parametrize("size", [1, counts.BULK_FROM - 1, counts.BULK_FROM, 2000, 4501])
 def test_invalidation_on_redis_writes_a_new_token_for_every_user_in_one_command(size, monkeypatch):
     """Large sets go through one server-side script; it must store exactly what ``set_many`` stores."""
     cache = _redis_cache()

@@ -328,6 +328,20 @@ def test_a_fanout_writes_one_event_per_web_recipient(notifications_on, send):
     )
 
 
+def test_a_fanout_tells_the_listeners_its_first_event_id(notifications_on, send, monkeypatch):
+    """The published "from" is the smallest id of the chunk's events: a higher one would skip some of them."""
+    from platform_notifications.inbox import live
+
+    told = []
+    monkeypatch.setattr(live, "after_commit", lambda user_ids, first: told.append((user_ids, first)))
+    send([UserFactory().pk])  # earlier events: the chunk's ids do not start at 1
+    users = UserFactory.create_batch(4)
+    send([u.pk for u in users])
+    events = LiveEvent.objects.filter(user_id__in=[u.pk for u in users])
+    assert told[-1] == (sorted(u.pk for u in users), min(events.values_list("pk", flat=True)))
+    assert told[-1][1] == told[0][1] + 1
+
+
 def test_a_retired_user_has_no_live_events(user, notifications_on, send):
     from platform_notifications import service
 

@@ -29,6 +29,23 @@ def test_user_slack_endpoint_gets_block_kit(httpserver, send, user):
     assert DeliveryAttempt.objects.get(channel="slack").status == "sent"
 
 
+def test_a_users_webhook_and_slack_endpoints_each_get_their_own_delivery(httpserver, send, user, other):
+    """Both channels share one read of the chunk's endpoints; each keeps to its own kind and users."""
+    WebhookEndpoint.objects.create(user=user, kind="slack", url=httpserver.url_for("/slack"))
+    WebhookEndpoint.objects.create(
+        user=user, kind="webhook", url=httpserver.url_for("/hook"), secret="whsec_" + "A" * 32
+    )
+    WebhookEndpoint.objects.create(user=other, kind="slack", url=httpserver.url_for("/not-sent-to"))
+    httpserver.expect_request("/slack").respond_with_data("ok")
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    send([user.id])
+    assert sorted(r.path for r, _ in httpserver.log) == ["/hook", "/slack"]
+    assert sorted(DeliveryAttempt.objects.values_list("channel", "user_id", "status")) == [
+        ("slack", user.id, "sent"),
+        ("webhook", user.id, "sent"),
+    ]
+
+
 def test_team_channel_with_minimum_level(httpserver, send, user, settings):
     settings.NOTIFICATIONS_SLACK_CHANNELS = [
         {"url": httpserver.url_for("/info"), "apps": ["discussion"], "min_level": "INFO"},

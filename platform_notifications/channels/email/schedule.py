@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -50,13 +49,10 @@ def schedule_chunk(delivery: ChunkDelivery) -> set[Instant]:
 
     Returns the delivery instants that were queued (or will be, on commit).
     """
-    users: dict[Cadence, set[int]] = defaultdict(set)
-    for user_id, cadence in delivery.emailed():
-        if cadence in EMAILED:
-            users[Cadence(cadence)].add(user_id)
     instants: set[Instant] = set()
-    for cadence, user_ids in users.items():
-        instants |= schedule_users(cadence, user_ids, delivery.now)
+    for cadence, user_ids in delivery.emailed().items():
+        if cadence in EMAILED:
+            instants |= schedule_users(Cadence(cadence), set(user_ids), delivery.now)
     if instants:
         transaction.on_commit(lambda: queue_instants(instants))
     return instants

@@ -30,6 +30,20 @@ def _matches(endpoint_apps, endpoint_kinds, notification, courses=()) -> bool:
     )
 
 
+def _chunk_endpoints(delivery: ChunkDelivery, users: list[int]) -> list[WebhookEndpoint]:
+    """The active endpoints of every kind of the chunk's users, read once per chunk for the webhook and Slack channels.
+
+    One query per chunk, not one per channel; a dense chunk is selected by id range (two parameters, not one per
+    user).
+    """
+    found = delivery.memo.get("endpoints")
+    if found is None:
+        wanted = set(users)
+        rows = WebhookEndpoint.objects.filter(active=True, **lookup("user_id", users))
+        found = delivery.memo["endpoints"] = [endpoint for endpoint in rows if endpoint.user_id in wanted]
+    return found
+
+
 class _EndpointChannel(OutboundChannel):
     kind = WebhookEndpoint.Kind.WEBHOOK
 
@@ -48,10 +62,8 @@ class _EndpointChannel(OutboundChannel):
         # (nearly every chunk) never builds its notifications as model instances (20,000 per chunk).
         users = sorted(delivery.prefs) or sorted({n.user_id for n in delivery.notifications})
         by_user: dict[int, list[WebhookEndpoint]] = {}
-        wanted = set(users)
-        # One query per chunk; a dense chunk is selected by id range (two parameters, not one per user).
-        for endpoint in WebhookEndpoint.objects.filter(kind=self.kind, active=True, **lookup("user_id", users)):
-            if endpoint.user_id in wanted:
+        for endpoint in _chunk_endpoints(delivery, users):
+            if endpoint.kind == self.kind:
                 by_user.setdefault(endpoint.user_id, []).append(endpoint)
         operators = self._operators_configured()
         if not by_user and not operators:
