@@ -46,7 +46,10 @@ class ChunkRows(Sequence["Notification"]):
         self, shared: dict[str, Any], new: Sequence[NewRow], ids: dict[int, int] | None, now: datetime, grouped=()
     ) -> None:
         self._shared, self._new, self._ids, self._now = shared, new, ids, now
-        self._grouped = list(grouped)
+        self._grouped = grouped
+        # A merge's rows as written (``fanout.grouping.MergedRows``) answer who is emailed or in the tray without
+        # model instances; any other sequence of notifications answers the same through its instances.
+        self._grouped_values: Sequence[Any] = getattr(grouped, "written", grouped)
         self._built: list[Notification] | None = None
 
     def _rows(self) -> list[Notification]:
@@ -64,7 +67,7 @@ class ChunkRows(Sequence["Notification"]):
                 )
                 notification._state.adding, notification._state.db = False, db
                 built.append(notification)
-            self._built = built + self._grouped
+            self._built = built + list(self._grouped)
         return self._built
 
     def _read_ids(self) -> dict[int, int]:
@@ -89,7 +92,7 @@ class ChunkRows(Sequence["Notification"]):
                 if users is None:
                     users = by_cadence[cadence] = []
                 users.append(user_id)
-        for row in self._grouped:
+        for row in self._grouped_values:
             if row.email:
                 by_cadence.setdefault(row.email_cadence, []).append(row.user_id)
         return by_cadence
@@ -100,7 +103,8 @@ class ChunkRows(Sequence["Notification"]):
         if new and self._ids is None:
             self._ids = self._read_ids()
         ids = self._ids or {}
-        return [(uid, ids[uid]) for uid in new if uid in ids] + [(n.user_id, n.pk) for n in self._grouped if n.web]
+        grouped = [(n.user_id, n.pk) for n in self._grouped_values if n.web]
+        return [(uid, ids[uid]) for uid in new if uid in ids] + grouped
 
     def __len__(self) -> int:
         return len(self._new) + len(self._grouped)

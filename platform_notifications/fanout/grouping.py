@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -134,18 +134,18 @@ def merge_chunk(
     *,
     email_on: bool,
     push_on: bool,
-) -> list[Notification]:
+) -> MergedRows:
     """Fold the request into each user's unseen row of the same group; return the updated rows.
 
     Runs inside the chunk's transaction. Queries: lock the chunk's users (skipped on SQLite), read the
     candidate rows, one UPDATE; users whose row was updated get no new row.
     """
+    alias = router.db_for_write(Notification)
     if not request.group_by_id or not prefs:
-        return []
+        return MergedRows(alias, {}, [], now)
     grouper = get_grouper(ntype.name)
     if grouper is None or not toggles.ENABLE_NOTIFICATION_GROUPING.is_enabled():
-        return []
-    alias = router.db_for_write(Notification)
+        return MergedRows(alias, {}, [], now)
     user_ids = sorted(prefs)
     _lock_users(alias, user_ids)
     cutoff = now - timedelta(days=bounded("NOTIFICATIONS_EXPIRY"))
@@ -167,46 +167,90 @@ def merge_chunk(
         .values_list("pk", "user_id", "content_context")  # uses index (group_by_id, user)
     )
     sender = sender_identity(request.sender_id)
-    merged: dict[int, Notification] = {}
+    merged: dict[int, MergedRow] = {}
     for pk, user_id, existing in candidates:
         if user_id in merged or user_id not in prefs:
             continue  # an older unseen row of the same group (the newest one keeps up), or not a recipient
         effective = prefs[user_id]
         emails = email_on and effective.emails
-        values = {
-            "id": pk,
-            "user_id": user_id,
-            "course_id": request.course_id,
-            "app_name": request.app_name,
-            "notification_type": ntype.name,
-            "content_context": grouper.group(
-                existing if isinstance(existing, Mapping) else {}, request.context, sender=sender
-            ),
-            "content_url": request.content_url,
-            "web": effective.web,
-            "email": emails,
-            "push": push_on and effective.push,
-            "email_cadence": effective.email_cadence if emails else "",
-            "group_by_id": request.group_by_id,
+        context = grouper.group(existing if isinstance(existing, Mapping) else {}, request.context, sender=sender)
+        merged[user_id] = MergedRow(
+            pk,
+            user_id,
+            context,
+            effective.web,
+            emails,
+            push_on and effective.push,
+            effective.email_cadence if emails else "",
+        )
+    written = list(merged.values())
+    _write(alias, written, request.content_url, now)
+    shared = {
+        "course_id": request.course_id,
+        "app_name": request.app_name,
+        "notification_type": ntype.name,
+        "content_url": request.content_url,
+        "group_by_id": request.group_by_id,
+    }
+    return MergedRows(alias, shared, written, now)
+
+
+class MergedRow(NamedTuple):
+    """What a merge wrote to one existing row (the rest is the request's, or reset: see ``MergedRows``)."""
+
+    pk: int
+    user_id: int
+    content_context: dict[str, Any]
+    web: bool
+    email: bool
+    push: bool
+    email_cadence: str
+
+
+class MergedRows(Sequence[Notification]):
+    """The rows one chunk's merge updated, as model instances equal to the stored rows, built on first read.
+
+    The fan-out's channels mostly need only who is emailed or shown in the tray (``written``); building 20,000
+    instances for that would cost more than the merge's UPDATE.
+    """
+
+    def __init__(self, alias: str, shared: dict[str, Any], written: list[MergedRow], now: datetime) -> None:
+        self.written = written
+        self._alias, self._shared, self._now = alias, shared, now
+        self._built: list[Notification] | None = None
+
+    def _rows(self) -> list[Notification]:
+        if self._built is None:
             # Joining makes the row new again: top of the tray, unread, and owed an email with its latest state.
-            "last_read": None,
-            "last_seen": None,
-            "email_scheduled": False,
-            "email_sent_on": None,
-            "created": now,
-            "modified": now,
-        }
-        # ``from_db`` with every field in order builds the instance positionally (a third of ``__init__(**kw)``).
-        # Columns this merge does not set (added by other features) take their model default.
-        row = Notification.from_db(alias, _ATTNAMES, [_value(values, name) for name in _ATTNAMES])
-        merged[user_id] = row
-    rows = list(merged.values())
-    _write(alias, rows, request.content_url, now)
-    return rows
+            # Columns the merge does not set (added by other features) take their model default.
+            values = {name: field.get_default() for name, field in _FIELDS.items()}
+            values.update(self._shared, last_read=None, last_seen=None, email_scheduled=False, email_sent_on=None)
+            values.update(created=self._now, modified=self._now)
+            template = [values[name] for name in _ATTNAMES]
+            slots = [_ATTNAMES.index("id" if name == "pk" else name) for name in MergedRow._fields]
+            built = []
+            for row in self.written:
+                row_values = template.copy()
+                for slot, value in zip(slots, row, strict=True):
+                    row_values[slot] = value
+                # ``from_db`` with every field in order builds the instance positionally (a third of
+                # ``__init__(**kw)``).
+                built.append(Notification.from_db(self._alias, _ATTNAMES, row_values))
+            self._built = built
+        return self._built
 
+    @property
+    def user_ids(self) -> set[int]:
+        return {row.user_id for row in self.written}
 
-def _value(values: dict, attname: str):
-    return values[attname] if attname in values else _FIELDS[attname].get_default()
+    def __len__(self) -> int:
+        return len(self.written)
+
+    def __getitem__(self, index):
+        return self._rows()[index]
+
+    def __iter__(self):
+        return iter(self._rows())
 
 
 def _lock_users(alias: str, user_ids: list[int]) -> None:
@@ -225,7 +269,7 @@ def _lock_users(alias: str, user_ids: list[int]) -> None:
     list(users.filter(**lookup("pk", user_ids)).order_by("pk").values_list("pk", flat=True))
 
 
-def _write(alias: str, rows: list[Notification], content_url: str, now: datetime) -> None:
+def _write(alias: str, rows: list[MergedRow], content_url: str, now: datetime) -> None:
     """Write the merged rows with one UPDATE (Django's ``bulk_update`` splits by SQLite's assumed 999)."""
     for batch in _batches(alias, rows):
         Notification.objects.using(alias).filter(pk__in=[row.pk for row in batch]).update(
@@ -243,7 +287,7 @@ def _write(alias: str, rows: list[Notification], content_url: str, now: datetime
         )
 
 
-def _batches(alias: str, rows: list[Notification]) -> Iterable[list[Notification]]:
+def _batches(alias: str, rows: list[MergedRow]) -> Iterable[list[MergedRow]]:
     # Only SQLite bounds the parameters of one statement (PostgreSQL and MySQL drivers bind client-side);
     # a chunk beyond it (hundreds of thousands of parameters on current builds) is split.
     connection = connections[alias]
@@ -255,7 +299,7 @@ def _batches(alias: str, rows: list[Notification]) -> Iterable[list[Notification
         yield rows[start : start + size]
 
 
-def _column(alias: str, rows: list[Notification], name: str, key: Callable[[Any], Any] = lambda v: v) -> Any:
+def _column(alias: str, rows: list[MergedRow], name: str, key: Callable[[Any], Any] = lambda v: v) -> Any:
     """One column's new values as a CASE; the most common value is the default, so it costs no ids."""
     field: Field = Notification._meta.get_field(name)
     groups: dict[Any, tuple[Any, list[int]]] = {}

@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from platform_notifications.config.bounds import bounded
@@ -61,6 +62,13 @@ POLICIES: list[Policy] = [
         "schedules",
         DigestSchedule.objects.all,
         lambda cut: Q(state__in=FINISHED_SCHEDULES, delivery_time__lt=cut),
+        "NOTIFICATIONS_RETENTION_DAYS",
+    ),
+    # Schedules of users deleted outside Django (the table has no foreign key constraint: ``DigestSchedule``).
+    Policy(
+        "orphaned_schedules",
+        DigestSchedule.objects.all,
+        lambda cut: ~Exists(get_user_model().objects.filter(pk=OuterRef("user_id"))),
         "NOTIFICATIONS_RETENTION_DAYS",
     ),
 ]

@@ -98,7 +98,7 @@ def test_flag_off_reads_nothing(flags, django_assert_num_queries):
     user = UserFactory()
     existing_rows([user])
     with django_assert_num_queries(0):
-        assert merge(request_from("Bob"), {user.pk: WEB_ONLY}) == []
+        assert list(merge(request_from("Bob"), {user.pk: WEB_ONLY})) == []
 
 
 # SQLite has no row locks, so the user lock is one query on PostgreSQL and MariaDB only
@@ -122,7 +122,7 @@ def test_a_chunk_costs_a_fixed_number_of_queries(grouping_flag, size):
 def test_no_candidates_costs_no_update(grouping_flag):
     chunk = UserFactory.create_batch(5)
     with CaptureQueriesContext(connection) as queries:
-        assert merge(request_from("Bob"), dict.fromkeys((u.pk for u in chunk), WEB_ONLY)) == []
+        assert list(merge(request_from("Bob"), dict.fromkeys((u.pk for u in chunk), WEB_ONLY))) == []
     assert len(queries) == EXPECTED - 1
 
 

@@ -44,6 +44,21 @@ def _deletes(captured, table: str) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if q["sql"].startswith(prefix)]
 
 
+def test_schedules_of_a_user_deleted_outside_django_are_purged_whatever_their_state():
+    """The schedule table has no foreign key constraint; a user row deleted by SQL leaves schedules behind."""
+    gone, kept = _schedule("pending", -1), _schedule("pending", -1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {connection.ops.quote_name('auth_user')} WHERE id = %s", [gone.user_id])
+    assert retention.purge()["orphaned_schedules"] == 1
+    assert list(DigestSchedule.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_deleting_a_user_through_django_deletes_their_schedules():
+    schedule = _schedule("pending", -1)
+    schedule.user.delete()
+    assert not DigestSchedule.objects.exists()
+
+
 @override_settings(NOTIFICATIONS_RETENTION_DAYS=10, NOTIFICATIONS_EXPIRY=60)
 def test_each_table_follows_its_setting_and_pending_work_is_kept():
     old_done, old_failed, old_pending, young_done = (
@@ -60,7 +75,14 @@ def test_each_table_follows_its_setting_and_pending_work_is_kept():
     old_event = LiveEvent.objects.create(user=notification.user, kind="read", created=_ago(2))
     young_event = LiveEvent.objects.create(user=notification.user, kind="read", created=_ago(0.5))
 
-    assert retention.purge() == {"notifications": 0, "requests": 2, "live_events": 1, "refused": 1, "schedules": 3}
+    assert retention.purge() == {
+        "notifications": 0,
+        "requests": 2,
+        "live_events": 1,
+        "refused": 1,
+        "schedules": 3,
+        "orphaned_schedules": 0,
+    }
     assert list(LiveEvent.objects.values_list("pk", flat=True)) == [young_event.pk]
     assert old_event.pk != young_event.pk
     assert set(NotificationRequest.objects.values_list("pk", flat=True)) == {old_pending.pk, young_done.pk}

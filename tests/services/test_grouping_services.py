@@ -143,5 +143,5 @@ def test_no_candidates_costs_no_update(flags):
     prefs = dict.fromkeys((user.pk for user in chunk), Effective(True, False, False, Cadence.DAILY))
     request = stored_request("Bob", None, [1])
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-        assert merge_chunk(request, NTYPE, prefs, timezone.now(), email_on=True, push_on=False) == []
+        assert list(merge_chunk(request, NTYPE, prefs, timezone.now(), email_on=True, push_on=False)) == []
     assert len(queries) == 2
