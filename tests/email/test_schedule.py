@@ -121,11 +121,14 @@ def test_scheduling_costs_fixed_queries_per_cadence_group(cadence, queued):
         with CaptureQueriesContext(connection) as ctx:
             schedule.schedule_chunk(delivery)
         counts.append(len(ctx.captured_queries))
-    # Digests: the uncovered users' timezones, then one INSERT ... SELECT; immediate: the INSERT alone.
-    assert counts == ([2, 2] if cadence != "Immediately" else [1, 1])
+        # The INSERT reads nothing of the schedule table per user (the covered users were read before it).
+        (insert,) = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("INSERT")]
+        assert insert.count(DigestSchedule._meta.db_table) == 1
+    # Digests: the covered users, the users' timezones, then one INSERT ... SELECT; immediate: no timezones.
+    assert counts == ([3, 3] if cadence != "Immediately" else [2, 2])
 
 
-def test_scheduling_mixed_cadences_costs_two_queries_per_digest_group_and_one_per_immediate(queued):
+def test_scheduling_mixed_cadences_costs_three_queries_per_digest_group_and_two_per_immediate(queued):
     users = UserFactory.create_batch(6)
     ntype = registry.get_type("new_response")
     rows = [
@@ -134,7 +137,7 @@ def test_scheduling_mixed_cadences_costs_two_queries_per_digest_group_and_one_pe
     ]
     with CaptureQueriesContext(connection) as ctx:
         schedule.schedule_chunk(ChunkDelivery(None, ntype, rows, {}, MONDAY_NOON))
-    assert len(ctx.captured_queries) == 2 + 2 + 1
+    assert len(ctx.captured_queries) == 3 + 3 + 2
     assert DigestSchedule.objects.filter(cadence="Immediately").count() == 4  # immediate + buffer close, x2
 
 
@@ -186,7 +189,7 @@ def test_email_scheduling_builds_no_notification_instances(email_on, send, queue
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
 def test_coverage_check_uses_the_user_index_not_the_state_index(queued):
-    """With many pending schedules, the per-user check must not walk (state, delivery_time) for each user."""
+    """With many pending schedules, the covered users' read must not walk (state, delivery_time) for each user."""
     users = UserFactory.create_batch(3)
     later = MONDAY_NOON + timedelta(days=1)
     DigestSchedule.objects.bulk_create(DigestSchedule(user=u, cadence="Daily", delivery_time=later) for u in users)

@@ -298,7 +298,7 @@ def test_attention_costs_fixed_queries_per_chunk(db, on, alert_kind, settings, d
 
 #: Savepoint, lock, active users, the stored preferences, the email opt-outs, role defaults, the thread's mutes,
 #: the attention settings, the thread's locked read (SQLite has no row locks: one query), one INSERT, the live
-#: events' INSERT, the email channel's savepoint pair around the schedules' INSERT (an alert is emailed
-#: immediately: no time zones to read), one read of the push devices, one of the webhook and Slack endpoints,
-#: cursor, release.
-PER_CHUNK_WITH_ATTENTION = 18
+#: events' INSERT, the email channel's savepoint pair around the covered users' read and the schedules' INSERT
+#: (an alert is emailed immediately: no time zones to read), one read of the push devices, one of the webhook
+#: and Slack endpoints, cursor, release.
+PER_CHUNK_WITH_ATTENTION = 19

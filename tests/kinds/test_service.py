@@ -229,12 +229,12 @@ class TestSend:
         assert (small_chunks, large_chunks) == (2, 6)
         # Per chunk: savepoint, lock the request, the group's next ids, the active permitted users among them,
         # two preference reads, the attention read (``preferences.attention``), one INSERT, the live stream's
-        # events (one INSERT), the email channel's savepoint, the uncovered users' timezones, one INSERT ... SELECT
+        # events (one INSERT), the email channel's savepoint, the covered users, the timezones, one INSERT ... SELECT
         # of schedules, its release, one read of the webhook and Slack channels' endpoints, the cursor, the release.
-        assert (large - small) == 4 * 16
+        assert (large - small) == 4 * 17
         # Besides, once per request: its read, the groups granting the permission, and the last (empty) chunk's
         # savepoint, lock, ids, done and release.
-        assert small == 2 * 16 + 7
+        assert small == 2 * 17 + 7
 
 
 BAD = [

@@ -1,12 +1,12 @@
 """Scheduling a fan-out chunk's emails: DigestSchedule rows per cadence, and one task per delivery instant.
 
-Set-based like the notification insert: per cadence group, the users travel as one JSON document the database
-expands, and one conflict-safe ``INSERT ... SELECT`` opens a schedule for each user without one still ahead.
-Delivery times are computed in Python once per cadence, timezone and digest frequency (DST rules live in
-``zoneinfo``, not in SQL): a digest group first reads the distinct (timezone, frequency) pairs of its uncovered
-users, then the INSERT picks each user's instant with a ``CASE`` on the pair. Queries per chunk: one per
-immediate group, two per digest group, whatever the chunk size. Delivery tasks are queued only after the
-transaction commits.
+Set-based like the notification insert: per cadence group, one read finds the users who already have a schedule
+still ahead (``covered``); the others travel as one JSON document the database expands, and one conflict-safe
+``INSERT ... SELECT`` opens a schedule for each. Delivery times are computed in Python once per cadence, timezone
+and digest frequency (DST rules live in ``zoneinfo``, not in SQL): a digest group first reads the distinct
+(timezone, frequency) pairs of its users, then the INSERT picks each user's instant with a ``CASE`` on the pair.
+Queries per chunk: two per immediate group, three per digest group, whatever the chunk size. Delivery tasks are
+queued only after the transaction commits.
 """
 
 from __future__ import annotations
@@ -70,6 +70,9 @@ def schedule_users(cadence: Cadence, user_ids: set[int], now: datetime) -> set[I
     zone_sql = locale.zone_sql("r.u")
     if not _set_based() or zone_sql is None:
         return _schedule_users_orm(cadence, user_ids, now)
+    user_ids = user_ids - covered(cadence, user_ids, now)
+    if not user_ids:
+        return set()
     document = json.dumps(sorted(user_ids))
     if cadence == Cadence.IMMEDIATELY:
         # The first email goes out now; the buffer row collects what arrives until it closes.
@@ -79,7 +82,7 @@ def schedule_users(cadence: Cadence, user_ids: set[int], now: datetime) -> set[I
         join = (f"CROSS JOIN ({slots}) AS i", [_db_time(when) for when in whens])
         inserted = _insert(cadence, document, now, ("i.t", []), join)
         return {(cadence, when) for when in whens} if inserted else set()
-    pairs = _uncovered_clocks(cadence, document, now, zone_sql)
+    pairs = _clocks(document, zone_sql)
     if not pairs:
         return set()
     # One computation per (zone, digest frequency) present in the chunk, not per user.
@@ -111,24 +114,55 @@ def _clock_exprs(zone_sql: tuple[str, str]) -> tuple[str, str]:
     return f"COALESCE({zone_sql[1]}, '')", f"COALESCE(fq.{_q('digest_frequency')}, '{DigestFrequency.DEFAULT}')"
 
 
-def _uncovered_clocks(cadence: Cadence, document: str, now: datetime, zone_sql: tuple[str, str]) -> set[Clock]:
-    """The distinct (time zone name, digest frequency) of the group's users that need a schedule."""
-    zone_expr, freq_expr = _clock_exprs(zone_sql)
-    sql = (
-        f"SELECT DISTINCT {zone_expr}, {freq_expr} FROM {_USERS[connection.vendor]} "  # noqa: S608 (quoted names)
-        f"{zone_sql[0]} {_frequency_join()} WHERE {_uncovered_sql()}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [document, *_uncovered_params(cadence, now)])
-        return {(name or "", freq or DigestFrequency.DEFAULT.value) for name, freq in cursor.fetchall()}
-
-
 #: A user's (time zone name, digest frequency name): what their digest instant depends on.
 Clock = tuple[str, str]
 
 
+def _clocks(document: str, zone_sql: tuple[str, str]) -> set[Clock]:
+    """The distinct (time zone name, digest frequency) of the group's users."""
+    zone_expr, freq_expr = _clock_exprs(zone_sql)
+    sql = (
+        f"SELECT DISTINCT {zone_expr}, {freq_expr} FROM {_USERS[connection.vendor]} "  # noqa: S608 (quoted names)
+        f"{zone_sql[0]} {_frequency_join()}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document])
+        return {(name or "", freq or DigestFrequency.DEFAULT.value) for name, freq in cursor.fetchall()}
+
+
+def covered(cadence: Cadence, user_ids: set[int], now: datetime) -> set[int]:
+    """The users of ``user_ids`` who already have a pending schedule of ``cadence`` after ``now`` (one query).
+
+    That delivery will include the new notification (it picks every unsent row created up to its delivery time).
+    Read once before the INSERT: a ``NOT EXISTS`` per user inside the INSERT let PostgreSQL, whose statistics
+    still described an empty table, scan the whole table once per user (five seconds for the first 20,000-user
+    chunk of a new deployment). Here the worst plan is one pass. SQLite would walk (state, delivery_time) for
+    every pending schedule; a unary ``+`` keeps those terms off that index, so it probes the unique index
+    (user, cadence, delivery_time) per user.
+    """
+    if not _set_based():
+        pending = DigestSchedule.objects.filter(
+            user_id__in=list(user_ids), cadence=cadence, state=DigestSchedule.State.PENDING, delivery_time__gt=now
+        )
+        return set(pending.values_list("user_id", flat=True))
+    plus = "+" if connection.vendor == "sqlite" else ""
+    sql = (
+        f"SELECT d.{_q('user_id')} FROM {_q(DigestSchedule._meta.db_table)} d "  # noqa: S608 (quoted names only)
+        f"WHERE d.{_q('user_id')} IN (SELECT r.u FROM {_USERS[connection.vendor]}) AND d.{_q('cadence')} = %s "
+        f"AND {plus}d.{_q('state')} = %s AND {plus}d.{_q('delivery_time')} > %s"
+    )
+    params = [json.dumps(sorted(user_ids)), cadence.value, DigestSchedule.State.PENDING.value, _db_time(now)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()} & user_ids
+
+
 def _insert(cadence: Cadence, document: str, now: datetime, when: _Sql, join: _Sql) -> int:
-    """One INSERT ... SELECT of the group's uncovered users; returns the number of rows inserted."""
+    """One INSERT ... SELECT of the group's (uncovered) users; returns the number of rows inserted.
+
+    A concurrent chunk may have inserted the same (user, cadence, instant) since ``covered`` read: the unique key
+    makes this insert skip it.
+    """
     ops = connection.ops
     columns = ", ".join(_q(c) for c in ("user_id", "cadence", "delivery_time", "state", "attempts", "last_error"))
     time_field = DigestSchedule._meta.get_field("delivery_time")
@@ -136,35 +170,16 @@ def _insert(cadence: Cadence, document: str, now: datetime, when: _Sql, join: _S
     sql = (
         f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {_q(DigestSchedule._meta.db_table)} "  # noqa: S608
         f"({columns}, {_q('created')}) SELECT r.u, %s, {when[0]}, %s, 0, '', %s "
-        f"FROM {_USERS[connection.vendor]} {join[0]} WHERE {_uncovered_sql()} {suffix}"
+        f"FROM {_USERS[connection.vendor]} {join[0]} {suffix}"
     )
     state = DigestSchedule.State.PENDING.value
-    params = [cadence.value, *when[1], state, _db_time(now), document, *join[1], *_uncovered_params(cadence, now)]
+    params = [cadence.value, *when[1], state, _db_time(now), document, *join[1]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
 _Sql = tuple[str, list]
-
-
-def _uncovered_sql() -> str:
-    # uses the unique index (user, cadence, delivery_time), one lookup per user. A schedule table that grew
-    # during a fan-out has no fresh statistics: SQLite then walks (state, delivery_time) for every user (a
-    # unary ``+`` keeps its terms off that index), and PostgreSQL, estimating one row, anti-joins each user
-    # against every pending schedule (``OFFSET 0`` keeps the subquery a per-user lookup). Both are quadratic.
-    table = _q(DigestSchedule._meta.db_table)
-    plus = "+" if connection.vendor == "sqlite" else ""
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    return (
-        f"NOT EXISTS (SELECT 1 FROM {table} d WHERE"  # noqa: S608 (quoted names only)
-        f" d.{_q('user_id')} = r.u AND d.{_q('cadence')} = %s "
-        f"AND {plus}d.{_q('state')} = %s AND {plus}d.{_q('delivery_time')} > %s{fence})"
-    )
-
-
-def _uncovered_params(cadence: Cadence, now: datetime) -> list:
-    return [cadence.value, DigestSchedule.State.PENDING.value, _db_time(now)]
 
 
 def _q(name: str) -> str:
@@ -184,12 +199,7 @@ def _set_based() -> bool:
 
 def _schedule_users_orm(cadence: Cadence, user_ids: set[int], now: datetime) -> set[Instant]:
     """The same through the ORM, for engines without JSON table functions: three queries a group."""
-    covered = set(
-        DigestSchedule.objects.filter(
-            user_id__in=list(user_ids), cadence=cadence, state=DigestSchedule.State.PENDING, delivery_time__gt=now
-        ).values_list("user_id", flat=True)
-    )
-    wanted = user_ids - covered
+    wanted = user_ids - covered(cadence, user_ids, now)
     zones = locale.time_zones(wanted)
     chosen = frequencies(wanted) if cadence != Cadence.IMMEDIATELY else {}
     rows = []
