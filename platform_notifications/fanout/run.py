@@ -143,7 +143,7 @@ def write_chunk(request: NotificationRequest, ntype: NotificationType, user_ids:
     # Open edX types are INFO: a level above INFO stops them on that channel; mutes concern threads only.
     held = attention.apply(prefs, Level.INFO, Priority.NORMAL, now)
     merged = grouping.merge_chunk(request, ntype, prefs, now, email_on=email_on, push_on=push_on)
-    rows = decide.rows(prefs, {row.user_id for row in merged})
+    rows = decide.rows(prefs, merged.user_ids)
     shared = {
         "course_id": request.course_id,
         "app_name": request.app_name,
