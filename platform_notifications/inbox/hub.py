@@ -14,11 +14,11 @@ import contextlib
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -38,13 +38,47 @@ RESCAN = timedelta(seconds=5)
 RECENT_IDS = 100_000
 
 
-@dataclass(eq=False)
 class Connection:
-    """One open stream: its user, the id it has seen up to, and the queue of formatted events for it."""
+    """One open stream: its user, the id it has seen up to, and the formatted events not yet sent to it.
 
-    user_id: int
-    after: int = 0
-    queue: asyncio.Queue = field(default_factory=asyncio.Queue)
+    No queue and no task of its own: the hub appends to ``pending`` and resolves the one future the stream waits
+    on, which is all that an idle stream holds besides its HTTP connection.
+    """
+
+    __slots__ = ("user_id", "after", "pending", "waiter")
+
+    def __init__(self, user_id: int, after: int = 0) -> None:
+        self.user_id = user_id
+        self.after = after
+        self.pending: list[str] = []
+        self.waiter: asyncio.Future | None = None
+
+    def push(self, text: str) -> None:
+        self.pending.append(text)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def next(self, timeout: float) -> str | None:
+        """The events pushed since the last call, waiting up to ``timeout`` seconds for one; None if none came."""
+        if not self.pending:
+            loop = asyncio.get_running_loop()
+            self.waiter = waiter = loop.create_future()
+            timer = loop.call_later(timeout, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self.waiter = None
+        if not self.pending:
+            return None
+        text = "".join(self.pending)
+        self.pending.clear()
+        return text
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def sse(kind: str, data: str, event_id: int | None = None) -> str:
@@ -57,29 +91,39 @@ def dumps(value) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
-def render(rows: list[LiveEvent]) -> dict[int, list[tuple[int | None, str]]]:
+class Event(NamedTuple):
+    """A ``LiveEvent`` row as the hub reads it (a tuple: a fan-out's thousand rows are no model instances)."""
+
+    id: int
+    user_id: int
+    kind: str
+    notification_id: int | None
+    data: dict
+
+
+EVENT_FIELDS = Event._fields
+
+
+def render(rows: list[Event]) -> dict[int, list[tuple[int | None, str]]]:
     """Formatted events per user for ``rows`` (ordered by id), each followed by the user's fresh counts.
 
-    Two queries whatever the number of rows and users (the notifications, then every user's counts); a
-    notification deleted since its event is skipped.
+    Three queries whatever the number of rows and users (the notifications' columns, the few distinct ones as
+    models for the serializer, then every user's counts); a notification deleted since its event is skipped.
     """
-    from platform_notifications.api.serializers import ITEM_FIELDS
     from platform_notifications.inbox.views import users_counts
 
     ids = {row.notification_id for row in rows if row.notification_id is not None}
-    items = {}
-    if ids:
-        found = Notification.objects.filter(pk__in=ids).only(*ITEM_FIELDS, "user_id", "thread_key").with_muted()
-        items = serialized(list(found))
+    items = serialized(ids) if ids else {}
     out: dict[int, list[tuple[int | None, str]]] = {}
     for row in rows:
         if row.kind == LiveEvent.Kind.NOTIFICATION:
             item = items.get(row.notification_id)
             if item is None or item[0] != row.user_id:
                 continue
-            out.setdefault(row.user_id, []).append((row.pk, sse(row.kind, item[1], row.pk)))
+            text = f'id: {row.id}\nevent: notification\ndata: {{"id":{row.notification_id},{item[1]}\n\n'
         else:
-            out.setdefault(row.user_id, []).append((row.pk, sse(row.kind, dumps(row.data), row.pk)))
+            text = sse(row.kind, dumps(row.data), row.id)
+        out.setdefault(row.user_id, []).append((row.id, text))
     bodies = users_counts(sorted(out)) if out else {}
     for user_id, events in out.items():
         # No id: a reconnection resumes from the last logged event, and gets fresh counts anyway.
@@ -87,30 +131,41 @@ def render(rows: list[LiveEvent]) -> dict[int, list[tuple[int | None, str]]]:
     return out
 
 
-def _hashable(value):
-    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
-
-
-def serialized(found: list[Notification]) -> dict[int, tuple[int, str]]:
-    """``{pk: (user_id, JSON)}``: each notification exactly as the list API serializes it.
+def serialized(ids: set[int]) -> dict[int, tuple[int, str]]:
+    """``{pk: (user_id, rest)}``: each notification as the list API serializes it, minus its leading ``{"id":N,``.
 
     The rows of a fan-out chunk differ only in id and user, so the list's serializer runs once per distinct rest
-    (every serialized field but the id) and the id is put in: a chunk to 1,000 users is one serialization, not
-    1,000 (each renders the content from its template).
+    (every serialized field but the id) and each row's id is spliced in front of the encoded rest: a chunk to
+    1,000 users is one serialization and one JSON encoding, not 1,000 (each renders the content from its
+    template). The rows are read as plain tuples; only one row per distinct rest is read again as a model instance.
     """
     from platform_notifications.api.serializers import ITEM_FIELDS, NotificationSerializer
 
     rest = [name for name in ITEM_FIELDS if name != "id"]
-    groups: dict[tuple, list[Notification]] = {}
-    for row in found:
-        key = (*(_hashable(getattr(row, name)) for name in rest), row.thread_key, bool(getattr(row, "muted", False)))
-        groups.setdefault(key, []).append(row)
-    data = NotificationSerializer([group[0] for group in groups.values()], many=True).data
-    return {
-        row.pk: (row.user_id, dumps({**item, "id": row.pk}))
-        for group, item in zip(groups.values(), data, strict=True)
-        for row in group
+    found = Notification.objects.filter(pk__in=ids).with_muted()
+    found = found.values_list("id", "user_id", *rest, "thread_key", "muted")
+    # Grouped on the columns as the database returns them: no converter (dates, JSON) runs per row, and rows
+    # with equal stored values serialize alike (unequal text of equal JSON only makes one more group).
+    sql, params = found.query.get_compiler(using=found.db).as_sql()
+    with connections[found.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        raw = cursor.fetchall()
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for pk, user_id, *values in raw:
+        groups.setdefault(tuple(values), []).append((pk, user_id))
+    first = [members[0][0] for members in groups.values()]
+    models = {
+        row.pk: row for row in Notification.objects.filter(pk__in=first).only(*ITEM_FIELDS, "thread_key").with_muted()
     }
+    out: dict[int, tuple[int, str]] = {}
+    for members, pk in zip(groups.values(), first, strict=True):
+        if pk not in models:  # deleted between the two reads
+            continue
+        item = NotificationSerializer(models[pk]).data
+        # The serializer's first field is the id (``ITEM_FIELDS``): the rest is encoded once for the group.
+        encoded = dumps({name: value for name, value in item.items() if name != "id"})[1:]
+        out.update((member, (user_id, encoded)) for member, user_id in members)
+    return out
 
 
 def db(fn):
@@ -130,7 +185,8 @@ def replay(user_id: int, after: int, upto: int) -> list[str]:
     if upto <= after or limit == 0:
         return []
     # uses index (user, id)
-    rows = list(LiveEvent.objects.filter(user_id=user_id, id__gt=after, id__lte=upto).order_by("-id")[:limit])
+    rows = LiveEvent.objects.filter(user_id=user_id, id__gt=after, id__lte=upto).order_by("-id")
+    rows = [Event._make(row) for row in rows.values_list(*EVENT_FIELDS)[:limit]]
     rows.reverse()
     # Without the counts ``render`` adds: the stream sends the current ones right after.
     return [text for event_id, text in render(rows).get(user_id, []) if event_id is not None]
@@ -196,23 +252,24 @@ class Hub:
             return
         while True:
             rows = await db(self.read)(sorted(users), where)
-            fresh = [row for row in rows if row.pk not in self.recent]
+            fresh = [row for row in rows if row.id not in self.recent]
             if fresh:
                 self.dispatch(await db(render)(fresh))
                 for row in fresh:
-                    self.recent[row.pk] = None
+                    self.recent[row.id] = None
                 while len(self.recent) > RECENT_IDS:
                     self.recent.popitem(last=False)
             if rows:
-                self.cursor = max(self.cursor, rows[-1].pk)
+                self.cursor = max(self.cursor, rows[-1].id)
             if len(rows) < ROUND_LIMIT:
                 return
-            where = Q(id__gt=rows[-1].pk)
+            where = Q(id__gt=rows[-1].id)
 
     @staticmethod
-    def read(user_ids: list[int], where: Q) -> list[LiveEvent]:
+    def read(user_ids: list[int], where: Q) -> list[Event]:
         # uses index (user, id)
-        return list(LiveEvent.objects.filter(where, user_id__in=user_ids).order_by("id")[:ROUND_LIMIT])
+        rows = LiveEvent.objects.filter(where, user_id__in=user_ids).order_by("id").values_list(*EVENT_FIELDS)
+        return [Event._make(row) for row in rows[:ROUND_LIMIT]]
 
     def dispatch(self, events: dict[int, list[tuple[int | None, str]]]) -> None:
         for user_id, formatted in events.items():
@@ -220,7 +277,7 @@ class Hub:
                 # A stream opened after an event (or that replayed it) is not sent it again.
                 texts = [text for event_id, text in formatted if event_id is None or event_id > conn.after]
                 if len(texts) > 1:
-                    conn.queue.put_nowait("".join(texts))
+                    conn.push("".join(texts))
 
     async def listen(self, url: str) -> None:
         """Wake the loop on every Redis message; reconnect after a failure (polling covers the gap)."""

@@ -12,7 +12,6 @@ Under WSGI a stream would hold a worker thread for its whole life, so the view a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 from asgiref.sync import sync_to_async
@@ -62,13 +61,11 @@ async def events(user_id: int, resume: int | None) -> AsyncIterator[str]:
         from platform_notifications.inbox.views import user_counts
 
         counts = await db(user_counts)(user_id)
-        yield f"retry: {RETRY_MS}\n\n" + "".join(missed) + sse("counts", dumps(counts))
         keepalive = bounded("NOTIFICATION_WEB_PUSH_TIMEOUT_SECONDS")
+        yield f"retry: {RETRY_MS}\n\n" + "".join(missed) + sse("counts", dumps(counts))
         while True:
-            try:
-                yield await asyncio.wait_for(conn.queue.get(), keepalive)
-            except TimeoutError:
-                yield ": keepalive\n\n"
+            text = await conn.next(keepalive)
+            yield ": keepalive\n\n" if text is None else text
     finally:
         hub.disconnect(conn)
 

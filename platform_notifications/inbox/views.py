@@ -40,15 +40,20 @@ def scoped_rows(request, archived: bool = False):
     return rows
 
 
-def count_body(show: bool, by_app: dict[str, int], unseen: dict[str, int] | None = None) -> dict:
-    """The body of ``count/`` (and of the live stream's ``counts`` event) for ``unseen`` counts per app."""
+def count_body(
+    show: bool, by_app: dict[str, int], unseen: dict[str, int] | None = None, expiry_days: int | None = None
+) -> dict:
+    """The body of ``count/`` (and of the live stream's ``counts`` event) for ``unseen`` counts per app.
+
+    ``expiry_days``: ``NOTIFICATIONS_EXPIRY`` when the caller already read it (once for a thousand bodies).
+    """
     if show and unseen is not None:
         by_app.update({app: unseen[app] for app in by_app if app in unseen})
     return {
         "show_notifications_tray": show,
         "count": sum(by_app.values()),
         "count_by_app_name": by_app,
-        "notification_expiry_days": bounded("NOTIFICATIONS_EXPIRY"),
+        "notification_expiry_days": bounded("NOTIFICATIONS_EXPIRY") if expiry_days is None else expiry_days,
         # The tray layout this API serves is the established one; no newer view is offered.
         "is_new_notification_view_enabled": False,
     }
@@ -79,8 +84,11 @@ def users_counts(user_ids: list[int]) -> dict[int, dict]:
         )
         for row in rows:
             unseen[row["user_id"]][row["app_name"]] = row["unseen"]
-    apps = enabled_app_names()
-    return {uid: count_body(show, dict.fromkeys(apps, 0), by_app if show else None) for uid, by_app in unseen.items()}
+    apps, expiry = enabled_app_names(), bounded("NOTIFICATIONS_EXPIRY")
+    return {
+        uid: count_body(show, dict.fromkeys(apps, 0), by_app if show else None, expiry)
+        for uid, by_app in unseen.items()
+    }
 
 
 class CountView(ApiView):

@@ -414,3 +414,26 @@ def test_the_live_asgi_handler_serves_streams_without_a_thread_of_their_own(monk
         assert messages[0]["status"] == 401
     assert contexts[0] is None
     assert contexts[1] is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_streams_share_one_cache_handle_instead_of_one_each(monkeypatch):
+    """Django opens cache handles per async context: each stream would hold its own (with Redis, a connection each)
+    for its whole life. Streams served by the live handler share one per alias; other requests keep Django's."""
+    from django.core.cache import caches
+
+    from platform_notifications.inbox import stream
+    from platform_notifications.inbox.asgi import LiveASGIHandler
+
+    handles = []
+    real = stream.authenticate
+
+    def recording(request):
+        handles.append(caches["default"])
+        return real(request)
+
+    monkeypatch.setattr(stream, "authenticate", recording)
+    live = LiveASGIHandler()
+    for _ in range(2):
+        assert _call_asgi(live, STREAM)[0]["status"] == 401
+    assert handles == [live.shared_cache("default")] * 2
