@@ -20,7 +20,7 @@ from typing import NamedTuple
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connections
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from platform_notifications.config.settings import get_setting
 from platform_notifications.inbox import live
@@ -45,11 +45,13 @@ class Connection:
     on, which is all that an idle stream holds besides its HTTP connection.
     """
 
-    __slots__ = ("user_id", "after", "pending", "waiter")
+    __slots__ = ("user_id", "after", "language", "pending", "waiter")
 
-    def __init__(self, user_id: int, after: int = 0) -> None:
+    def __init__(self, user_id: int, after: int = 0, language: str | None = None) -> None:
         self.user_id = user_id
         self.after = after
+        #: The language of the stream's request (None: whatever is active when the hub renders).
+        self.language = language
         self.pending: list[str] = []
         self.waiter: asyncio.Future | None = None
 
@@ -104,16 +106,19 @@ class Event(NamedTuple):
 EVENT_FIELDS = Event._fields
 
 
-def render(rows: list[Event]) -> dict[int, list[tuple[int | None, str]]]:
+def render(
+    rows: list[Event], languages: dict[int, str | None] | None = None
+) -> dict[int, list[tuple[int | None, str]]]:
     """Formatted events per user for ``rows`` (ordered by id), each followed by the user's fresh counts.
 
+    ``languages``: each user's stream language; notifications are rendered in it (others: the active one).
     Three queries whatever the number of rows and users (the notifications' columns, the few distinct ones as
     models for the serializer, then every user's counts); a notification deleted since its event is skipped.
     """
     from platform_notifications.inbox.views import users_counts
 
     ids = {row.notification_id for row in rows if row.notification_id is not None}
-    items = serialized(ids) if ids else {}
+    items = serialized(ids, languages or {}) if ids else {}
     out: dict[int, list[tuple[int | None, str]]] = {}
     for row in rows:
         if row.kind == LiveEvent.Kind.NOTIFICATION:
@@ -131,13 +136,15 @@ def render(rows: list[Event]) -> dict[int, list[tuple[int | None, str]]]:
     return out
 
 
-def serialized(ids: set[int]) -> dict[int, tuple[int, str]]:
+def serialized(ids: set[int], languages: dict[int, str | None] | None = None) -> dict[int, tuple[int, str]]:
     """``{pk: (user_id, rest)}``: each notification as the list API serializes it, minus its leading ``{"id":N,``.
 
     The rows of a fan-out chunk differ only in id and user, so the list's serializer runs once per distinct rest
     (every serialized field but the id) and each row's id is spliced in front of the encoded rest: a chunk to
     1,000 users is one serialization and one JSON encoding, not 1,000 (each renders the content from its
     template). The rows are read as plain tuples; only one row per distinct rest is read again as a model instance.
+    A group whose users read different languages (``languages``: user id to language) is serialized once per
+    language, each in its own.
     """
     from platform_notifications.api.serializers import ITEM_FIELDS, NotificationSerializer
 
@@ -157,14 +164,21 @@ def serialized(ids: set[int]) -> dict[int, tuple[int, str]]:
     models = {
         row.pk: row for row in Notification.objects.filter(pk__in=first).only(*ITEM_FIELDS, "thread_key").with_muted()
     }
+    languages = languages or {}
     out: dict[int, tuple[int, str]] = {}
     for members, pk in zip(groups.values(), first, strict=True):
         if pk not in models:  # deleted between the two reads
             continue
-        item = NotificationSerializer(models[pk]).data
-        # The serializer's first field is the id (``ITEM_FIELDS``): the rest is encoded once for the group.
-        encoded = dumps({name: value for name, value in item.items() if name != "id"})[1:]
-        out.update((member, (user_id, encoded)) for member, user_id in members)
+        encoded: dict[str | None, str] = {}
+        for member, user_id in members:
+            language = languages.get(user_id)
+            if language not in encoded:
+                with translation.override(language) if language else contextlib.nullcontext():
+                    item = NotificationSerializer(models[pk]).data
+                    # The serializer's first field is the id (``ITEM_FIELDS``): the rest is encoded once per
+                    # group and language.
+                    encoded[language] = dumps({name: value for name, value in item.items() if name != "id"})[1:]
+            out[member] = (user_id, encoded[language])
     return out
 
 
@@ -177,7 +191,7 @@ def latest_id() -> int:
     return LiveEvent.objects.aggregate(top=Max("id"))["top"] or 0
 
 
-def replay(user_id: int, after: int, upto: int) -> list[str]:
+def replay(user_id: int, after: int, upto: int, language: str | None = None) -> list[str]:
     """The user's events in ``(after, upto]``: at most ``NOTIFICATION_LIVE_REPLAY_LIMIT``, the newest ones."""
     from platform_notifications.config.bounds import bounded
 
@@ -189,7 +203,7 @@ def replay(user_id: int, after: int, upto: int) -> list[str]:
     rows = [Event._make(row) for row in rows.values_list(*EVENT_FIELDS)[:limit]]
     rows.reverse()
     # Without the counts ``render`` adds: the stream sends the current ones right after.
-    return [text for event_id, text in render(rows).get(user_id, []) if event_id is not None]
+    return [text for event_id, text in render(rows, {user_id: language}).get(user_id, []) if event_id is not None]
 
 
 class Hub:
@@ -254,7 +268,7 @@ class Hub:
             rows = await db(self.read)(sorted(users), where)
             fresh = [row for row in rows if row.id not in self.recent]
             if fresh:
-                self.dispatch(await db(render)(fresh))
+                self.dispatch(await db(render)(fresh, self.languages(users)))
                 for row in fresh:
                     self.recent[row.id] = None
                 while len(self.recent) > RECENT_IDS:
@@ -264,6 +278,16 @@ class Hub:
             if len(rows) < ROUND_LIMIT:
                 return
             where = Q(id__gt=rows[-1].id)
+
+    def languages(self, user_ids: set[int]) -> dict[int, str | None]:
+        """Each user's stream language. Events are rendered once per user: tabs of one user in two languages
+        (rare: the language is the user's account setting or browser's) all get the language of one of them."""
+        found = {}
+        for user_id in user_ids:
+            conns = self.connections.get(user_id)
+            if conns:
+                found[user_id] = next(iter(conns)).language
+        return found
 
     @staticmethod
     def read(user_ids: list[int], where: Q) -> list[Event]:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -48,15 +49,16 @@ def last_event_id(request: HttpRequest) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
-async def events(user_id: int, resume: int | None) -> AsyncIterator[str]:
+async def events(user_id: int, resume: int | None, language: str | None = None) -> AsyncIterator[str]:
     hub = hubs.hub()
     top = await db(hubs.latest_id)()
-    conn = Connection(user_id, after=top)
+    # The hub renders notifications in each stream's language, as the list API renders them for this request.
+    conn = Connection(user_id, after=top, language=language)
     hub.connect(conn)
     try:
         # Rows the hub read before this stream joined it (ids up to its cursor) come from the log instead.
         upto = max(top, hub.cursor)
-        missed = await db(hubs.replay)(user_id, top if resume is None else resume, upto)
+        missed = await db(hubs.replay)(user_id, top if resume is None else resume, upto, language)
         conn.after = upto
         from platform_notifications.inbox.views import user_counts
 
@@ -79,7 +81,9 @@ async def stream(request: HttpRequest) -> HttpResponse:
         return response
     if not isinstance(request, ASGIRequest):
         return HttpResponse(status=204)
-    response = StreamingHttpResponse(events(user_id, last_event_id(request)), content_type="text/event-stream")
+    response = StreamingHttpResponse(
+        events(user_id, last_event_id(request), translation.get_language()), content_type="text/event-stream"
+    )
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
     return response

@@ -152,6 +152,27 @@ def test_a_new_notification_arrives_as_the_list_shows_it_then_the_counts(user, n
     assert events[1]["data"]["count"] == 1
 
 
+def test_each_stream_gets_the_notification_in_its_own_language(user, other, notifications_on, send, fast_poll):
+    """One fan-out to a French and an English reader: each stream shows what the list shows that reader."""
+
+    async def main():
+        french = await open_stream(user, **{"Accept-Language": "fr"})
+        english = await open_stream(other, **{"Accept-Language": "en"})
+        await french.next()
+        await english.next()
+        await sync_to_async(send)([user.pk, other.pk])
+        got = await french.until("counts"), await english.until("counts")
+        await french.close()
+        await english.close()
+        return got
+
+    in_french, in_english = async_to_sync(main)()
+    listed_fr = ApiClient(user).get("", HTTP_ACCEPT_LANGUAGE="fr").json()["results"][0]
+    listed_en = ApiClient(other).get("", HTTP_ACCEPT_LANGUAGE="en").json()["results"][0]
+    assert in_french[0]["data"] == listed_fr and "a répondu" in listed_fr["content"]
+    assert in_english[0]["data"] == listed_en and "replied" in listed_en["content"]
+
+
 def test_another_users_events_are_never_delivered(user, other, notifications_on, send, fast_poll):
     their_tab = ApiClient(other)
 
