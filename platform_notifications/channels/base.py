@@ -30,6 +30,14 @@ class NewRow(NamedTuple):
     email_cadence: str
 
 
+def emailed_by_cadence(rows: Sequence[Any], into: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Add the user ids of ``rows`` (notifications or rows with their fields) that are emailed, by cadence."""
+    for row in rows:
+        if row.email:
+            into.setdefault(row.email_cadence, []).append(row.user_id)
+    return into
+
+
 def as_fields(row: tuple[int, bool, bool, bool, str]) -> dict[str, Any]:
     """A chunk row as ``Notification`` field values."""
     return dict(zip(NewRow._fields, row, strict=True))
@@ -92,10 +100,7 @@ class ChunkRows(Sequence["Notification"]):
                 if users is None:
                     users = by_cadence[cadence] = []
                 users.append(user_id)
-        for row in self._grouped_values:
-            if row.email:
-                by_cadence.setdefault(row.email_cadence, []).append(row.user_id)
-        return by_cadence
+        return emailed_by_cadence(self._grouped_values, by_cadence)
 
     def web_ids(self) -> list[tuple[int, int]]:
         """``(user_id, id)`` of the tray rows, from the INSERT's returned ids: no instances (MySQL: one read)."""
@@ -144,11 +149,7 @@ class ChunkDelivery:
         rows = self.notifications
         if isinstance(rows, ChunkRows):
             return rows.emailed()
-        by_cadence: dict[str, list[int]] = {}
-        for row in rows:
-            if row.email:
-                by_cadence.setdefault(row.email_cadence, []).append(row.user_id)
-        return by_cadence
+        return emailed_by_cadence(rows, {})
 
     def web_ids(self) -> list[tuple[int, int]]:
         """``(user_id, id)`` of the chunk's tray (web) rows."""

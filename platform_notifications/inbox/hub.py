@@ -118,7 +118,7 @@ def render(
     from platform_notifications.inbox.views import users_counts
 
     ids = {row.notification_id for row in rows if row.notification_id is not None}
-    items = serialized(ids, languages or {}) if ids else {}
+    items = serialized(ids, languages) if ids else {}
     out: dict[int, list[tuple[int | None, str]]] = {}
     for row in rows:
         if row.kind == LiveEvent.Kind.NOTIFICATION:
